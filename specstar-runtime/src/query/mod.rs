@@ -1,0 +1,65 @@
+//! Queries: the typed builder, the serializable condition tree, sorts and paging, the in-memory
+//! evaluator and (later) the parser of the HTTP `qb=` expression.
+//!
+//! # Semantics (every backend implements exactly these)
+//!
+//! A condition is evaluated against one resource's [`ResourceMeta`](crate::model::ResourceMeta):
+//! meta fields by name, data fields in `indexed_data` by dotted path. Logic is SQL-like and
+//! three-valued (true / false / unknown); a resource matches only when the condition is *true*.
+//! (Detailed operator table: see `tree.rs`.)
+
+mod tree;
+
+pub use tree::{Condition, Direction, FieldPath, LogicOp, MetaField, Operator, Query, Sort};
+
+use std::marker::PhantomData;
+
+/// A typed handle on one field, returned by the accessors of `Zone::q()`. Its comparison methods
+/// accept only values of the field's type `T`.
+pub struct Field<T> {
+    path: FieldPath,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Field<T> {
+    /// A data field at a dotted path (generated code calls this).
+    #[doc(hidden)]
+    pub const fn data(path: &'static str) -> Self {
+        Field {
+            path: FieldPath::Data(std::borrow::Cow::Borrowed(path)),
+            _type: PhantomData,
+        }
+    }
+
+    /// A meta field.
+    pub const fn meta(field: MetaField) -> Self {
+        Field {
+            path: FieldPath::Meta(field),
+            _type: PhantomData,
+        }
+    }
+
+    /// The path this handle names.
+    pub fn path(&self) -> &FieldPath {
+        &self.path
+    }
+}
+
+impl<T> Clone for Field<T> {
+    fn clone(&self) -> Self {
+        Field {
+            path: self.path.clone(),
+            _type: PhantomData,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Field<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Field").field(&self.path).finish()
+    }
+}
+
+/// The meta-field accessors every typed query struct derefs to: `Zone::q().created_by()`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct MetaFields;

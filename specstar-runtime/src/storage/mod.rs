@@ -1,0 +1,76 @@
+//! Storage: the [`ResourceStore`] trait every backend implements, and the backends.
+//!
+//! One trait covers metadata and revisions together (rather than separate meta and revision
+//! stores) because the invariants of design.md §4 span both: a write inserts a revision and
+//! compare-and-sets the meta that points at it, atomically, with unique entries checked in the
+//! same step. A backend that could only do one half could not keep them.
+
+pub mod memory;
+
+use crate::model::{ResourceMeta, Result, RevisionInfo};
+use crate::query::Query;
+use crate::resource::ResourceDescriptor;
+
+/// One revision as stored: its info and the encoded payload bytes (`data_hash` is their hash).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRevision {
+    pub info: RevisionInfo,
+    pub data: Vec<u8>,
+}
+
+/// One atomic write to one resource.
+#[derive(Debug, Clone)]
+pub struct Commit {
+    /// Compare-and-set guard: the `current_revision_id` the writer read, or `None` when the
+    /// resource must not exist yet (create). A mismatch fails with `Error::Conflict` and
+    /// writes nothing.
+    pub expected_current: Option<String>,
+    /// The meta after the write (its `indexed_data` carries the unique values to enforce).
+    pub meta: ResourceMeta,
+    /// A revision to store with this write: inserted when new, overwritten in place when
+    /// `replace_revision` is set (modify of a draft).
+    pub revision: Option<StoredRevision>,
+    /// Overwrite `revision` in place instead of inserting it.
+    pub replace_revision: bool,
+}
+
+/// The storage of resources: metas, revisions, indexes, unique entries.
+///
+/// Invariants every implementation keeps (design.md §4):
+/// - `commit` is atomic: revision, meta and unique entries become visible together or not at all;
+/// - `commit` is a compare-and-set on `expected_current`, so concurrent writers never lose a
+///   revision and never reuse a revision id;
+/// - unique indexes (`IndexSpec::unique`) hold among non-deleted metas, `null` may repeat;
+///   a violation fails with `Error::UniqueViolation` naming the field and the conflicting id;
+/// - `search`/`count` evaluate the query in the store (SQL on SQL backends), on meta fields and
+///   `indexed_data`, with the three-valued semantics of [`crate::query`].
+#[async_trait::async_trait]
+pub trait ResourceStore: Send + Sync + 'static {
+    /// A short name for messages (`"memory"`, `"sqlite"`, …).
+    fn backend_name(&self) -> &'static str;
+
+    /// Prepare storage for a model (tables, indexes). Idempotent; called at app build.
+    async fn register_model(&self, model: &'static ResourceDescriptor) -> Result<()>;
+
+    /// The meta of a resource, deleted or not.
+    async fn load_meta(&self, model: &str, resource_id: &str) -> Result<Option<ResourceMeta>>;
+
+    /// One stored revision.
+    async fn load_revision(&self, model: &str, revision_id: &str)
+    -> Result<Option<StoredRevision>>;
+
+    /// The infos of every revision of a resource, oldest first.
+    async fn list_revisions(&self, model: &str, resource_id: &str) -> Result<Vec<RevisionInfo>>;
+
+    /// Apply one write atomically (see [`Commit`]).
+    async fn commit(&self, model: &str, commit: Commit) -> Result<()>;
+
+    /// Metas matching `query` (condition, sorts, offset, limit), evaluated in the store.
+    async fn search(&self, model: &str, query: &Query) -> Result<Vec<ResourceMeta>>;
+
+    /// Number of metas matching `query`'s condition (sorts and paging ignored).
+    async fn count(&self, model: &str, query: &Query) -> Result<u64>;
+
+    /// Remove a resource's meta, revisions and unique entries (permanent delete).
+    async fn purge(&self, model: &str, resource_id: &str) -> Result<()>;
+}

@@ -1,0 +1,55 @@
+//! SpecStar: turn annotated Rust structs into a complete, versioned backend.
+
+#![deny(unsafe_code)]
+
+pub use specstar_derive::{IndexValue, Resource};
+pub use specstar_runtime::model::{
+    Encoding, Error, Resource as Stored, ResourceMeta, Result, RevisionInfo, RevisionList,
+    RevisionStatus, Timestamp,
+};
+pub use specstar_runtime::query::{Condition, Field, MetaFields, Query};
+pub use specstar_runtime::resource::{
+    IndexKind, IndexSpec, IndexValue, OnDelete, RefSpec, RefType, Resource, ResourceDescriptor,
+    UniqueValue,
+};
+
+/// `use specstar::prelude::*;` brings the derive, the traits and the common types into scope.
+pub mod prelude {
+    pub use crate::{
+        Encoding, Error, IndexValue, Resource, ResourceMeta, RevisionInfo, RevisionStatus,
+    };
+    pub use schemars::JsonSchema;
+    pub use serde::{Deserialize, Serialize};
+}
+
+#[doc(hidden)]
+pub mod __private {
+    //! Everything generated code names. Not a public API.
+    pub use crate::__specstar_register as register;
+    pub use inventory;
+    pub use schemars;
+    pub use serde;
+    pub use serde_json;
+    pub use specstar_runtime::app::install;
+    pub use specstar_runtime::model::{Encoding, RevisionStatus};
+    pub use specstar_runtime::query::{Field, MetaFields};
+    pub use specstar_runtime::resource::{
+        IndexKind, IndexSpec, IndexValue, OnDelete, RefSpec, RefType, Registration, Resource,
+        ResourceDescriptor, UniqueValue,
+    };
+
+    /// Registers a derived resource with the runtime through `inventory`.
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __specstar_register {
+        ($ty:ty) => {
+            $crate::__private::inventory::submit! {
+                $crate::__private::Registration {
+                    name: <$ty as $crate::__private::Resource>::NAME,
+                    descriptor: <$ty as $crate::__private::Resource>::descriptor,
+                    install: $crate::__private::install::<$ty>,
+                }
+            }
+        };
+    }
+}
