@@ -5,6 +5,9 @@
 #![deny(unsafe_code)]
 
 pub mod app;
+pub mod auth;
+pub mod events;
+pub mod http;
 pub mod model;
 pub mod query;
 pub mod resource;

@@ -1,0 +1,1 @@
+//! Permissions: the permission-checker trait (allow-all default); RBAC comes later.

@@ -1,0 +1,1 @@
+//! Events: before / after / on_success / on_failure phases for every action, and handlers.

@@ -1,0 +1,1 @@
+//! HTTP: axum routes (one file per route family), error → status mapping, OpenAPI.
