@@ -107,7 +107,10 @@ async fn queries_on_unindexed_fields_or_with_bad_values_are_bad_queries() {
     let zones = spec.manager::<Zone>();
     match zones.search(eq("nickname", "x")).await {
         Err(err @ Error::BadQuery { .. }) => {
-            assert!(err.to_string().contains("nickname"), "names the field: {err}");
+            assert!(
+                err.to_string().contains("nickname"),
+                "names the field: {err}"
+            );
         }
         other => panic!("expected BadQuery, got {other:?}"),
     }
