@@ -8,6 +8,7 @@
 //! three-valued (true / false / unknown); a resource matches only when the condition is *true*.
 //! (Detailed operator table: see `tree.rs`.)
 
+pub mod eval;
 mod tree;
 
 pub use tree::{Condition, Direction, FieldPath, LogicOp, MetaField, Operator, Query, Sort};
