@@ -2,21 +2,21 @@
 
 #![deny(unsafe_code)]
 
-pub use specstar_derive::{IndexValue, Resource};
+pub use specstar_derive::{IndexValue, Nested, Resource};
 pub use specstar_runtime::model::{
     Encoding, Error, Resource as Stored, ResourceMeta, Result, RevisionInfo, RevisionList,
     RevisionStatus, Timestamp,
 };
 pub use specstar_runtime::query::{Condition, Field, MetaFields, Query};
 pub use specstar_runtime::resource::{
-    IndexKind, IndexSpec, IndexValue, OnDelete, RefSpec, RefType, Resource, ResourceDescriptor,
-    UniqueValue,
+    IndexKind, IndexSpec, IndexValue, Nested, NestedIndex, OnDelete, RefSpec, RefType, Resource,
+    ResourceDescriptor, UniqueValue,
 };
 
 /// `use specstar::prelude::*;` brings the derive, the traits and the common types into scope.
 pub mod prelude {
     pub use crate::{
-        Encoding, Error, IndexValue, Resource, ResourceMeta, RevisionInfo, RevisionStatus,
+        Encoding, Error, IndexValue, Nested, Resource, ResourceMeta, RevisionInfo, RevisionStatus,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
@@ -33,9 +33,14 @@ pub mod __private {
     pub use specstar_runtime::app::install;
     pub use specstar_runtime::model::{Encoding, RevisionStatus};
     pub use specstar_runtime::query::{Field, MetaFields};
+    pub use specstar_runtime::resource::display_name::assert_display_name;
+    pub use specstar_runtime::resource::index_value::{assert_index_value, assert_unique_value};
+    pub use specstar_runtime::resource::nested::{extend_nested, prefixed_indexes};
+    pub use specstar_runtime::resource::ref_value::{assert_nullable_ref, assert_ref_value};
     pub use specstar_runtime::resource::{
-        IndexKind, IndexSpec, IndexValue, OnDelete, RefSpec, RefType, Registration, Resource,
-        ResourceDescriptor, UniqueValue,
+        DisplayNameValue, IndexKind, IndexSpec, IndexValue, Nested, NestedIndex, NullableRefValue,
+        OnDelete, RefSpec, RefType, RefValue, Registration, Resource, ResourceDescriptor,
+        UniqueValue, registrations,
     };
 
     /// Registers a derived resource with the runtime through `inventory`.

@@ -36,7 +36,7 @@ macro_rules! scalar {
     )*};
 }
 
-scalar!(String: String, Box<str>, std::sync::Arc<str>);
+scalar!(String: String, Box<str>, std::sync::Arc<str>, char);
 scalar!(Integer: i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 scalar!(Float: f32, f64);
 scalar!(Boolean: bool);
@@ -53,3 +53,21 @@ impl<T: IndexValue> IndexValue for Vec<T> {
     const KIND: IndexKind = T::KIND;
     const LIST: bool = true;
 }
+
+impl<T: IndexValue> IndexValue for std::collections::BTreeSet<T> {
+    const KIND: IndexKind = T::KIND;
+    const LIST: bool = true;
+}
+
+impl<T: IndexValue, S> IndexValue for std::collections::HashSet<T, S> {
+    const KIND: IndexKind = T::KIND;
+    const LIST: bool = true;
+}
+
+/// Compile-time check emitted by the derive for `#[index]` fields.
+#[doc(hidden)]
+pub const fn assert_index_value<T: IndexValue + ?Sized>() {}
+
+/// Compile-time check emitted by the derive for `#[unique]` fields.
+#[doc(hidden)]
+pub const fn assert_unique_value<T: UniqueValue + ?Sized>() {}

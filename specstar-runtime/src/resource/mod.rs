@@ -2,10 +2,16 @@
 //! [`ResourceManager`], ids, hashing, and the operation context.
 
 pub mod descriptor;
+pub mod display_name;
 pub mod index_value;
+pub mod nested;
+pub mod ref_value;
 
 pub use descriptor::{IndexKind, IndexSpec, OnDelete, RefSpec, RefType, ResourceDescriptor};
+pub use display_name::DisplayNameValue;
 pub use index_value::{IndexValue, UniqueValue};
+pub use nested::{Nested, NestedIndex};
+pub use ref_value::{NullableRefValue, RefValue};
 
 use serde::{Serialize, de::DeserializeOwned};
 
