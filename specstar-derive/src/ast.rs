@@ -109,7 +109,7 @@ fn check_shape(input: &DeriveInput, derive: Derive, errors: &mut Errors) -> bool
                 errors.push(error_at(
                     fields.paren_token.span.join(),
                     format!(
-                        "`#[derive({name})]` needs a struct with named fields; tuple structs are not supported"
+                        "`#[derive({name})]` needs a struct with named fields, not a tuple struct"
                     ),
                 ));
             }
@@ -117,7 +117,7 @@ fn check_shape(input: &DeriveInput, derive: Derive, errors: &mut Errors) -> bool
                 ok = false;
                 errors.push(
                     Error::custom(format!(
-                        "`#[derive({name})]` needs a struct with named fields; unit structs are not supported"
+                        "`#[derive({name})]` needs a struct with named fields, not a unit struct"
                     ))
                     .with_span(&input.ident),
                 );
@@ -126,13 +126,13 @@ fn check_shape(input: &DeriveInput, derive: Derive, errors: &mut Errors) -> bool
         Data::Enum(data) => {
             ok = false;
             let hint = if derive == Derive::Resource {
-                "; to index an enum field, derive `IndexValue` on the enum and use it as a field type"
+                " (to index a field of an enum type, derive `IndexValue` on the enum)"
             } else {
                 ""
             };
             errors.push(
                 Error::custom(format!(
-                    "`#[derive({name})]` needs a struct with named fields; enums are not supported{hint}"
+                    "`#[derive({name})]` needs a struct with named fields, not an enum{hint}"
                 ))
                 .with_span(&data.enum_token),
             );
@@ -141,7 +141,7 @@ fn check_shape(input: &DeriveInput, derive: Derive, errors: &mut Errors) -> bool
             ok = false;
             errors.push(
                 Error::custom(format!(
-                    "`#[derive({name})]` needs a struct with named fields; unions are not supported"
+                    "`#[derive({name})]` needs a struct with named fields, not a union"
                 ))
                 .with_span(&data.union_token),
             );

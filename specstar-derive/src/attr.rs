@@ -481,15 +481,28 @@ fn path_key(path: &Path) -> String {
 }
 
 fn unknown_key(place: &str, key: &str, expected: &[&str], path: &Path) -> Error {
-    let list = expected
+    let message = match closest(key, expected) {
+        Some(close) => format!("unknown {place} attribute `{key}`; did you mean `{close}`?"),
+        None => {
+            let list = expected
+                .iter()
+                .map(|key| format!("`{key}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("unknown {place} attribute `{key}`; expected one of {list}")
+        }
+    };
+    Error::custom(message).with_span(path)
+}
+
+/// The expected key closest to a misspelt one, if it is close enough to be a typo.
+fn closest<'a>(key: &str, expected: &[&'a str]) -> Option<&'a str> {
+    expected
         .iter()
-        .map(|key| format!("`{key}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    Error::custom(format!(
-        "unknown {place} attribute `{key}`; expected one of {list}"
-    ))
-    .with_span(path)
+        .map(|candidate| (strsim::jaro_winkler(key, candidate), *candidate))
+        .filter(|(score, _)| *score > 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
 }
 
 /// An error at a raw span (darling's `with_span` wants a syntax node).
@@ -512,5 +525,26 @@ impl Seen {
             self.0.push(key.to_owned());
             true
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closest;
+
+    #[test]
+    fn typos_get_a_suggestion_and_unrelated_words_do_not() {
+        let keys = [
+            "name",
+            "default_status",
+            "encoding",
+            "index",
+            "version",
+            "migrate",
+        ];
+        assert_eq!(closest("nmae", &keys), Some("name"));
+        assert_eq!(closest("indexed", &keys), Some("index"));
+        assert_eq!(closest("default_state", &keys), Some("default_status"));
+        assert_eq!(closest("sorted", &keys), None);
     }
 }

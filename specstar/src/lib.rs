@@ -34,9 +34,11 @@ pub mod __private {
     pub use specstar_runtime::model::{Encoding, RevisionStatus};
     pub use specstar_runtime::query::{Field, MetaFields};
     pub use specstar_runtime::resource::display_name::assert_display_name;
-    pub use specstar_runtime::resource::index_value::{assert_index_value, assert_unique_value};
-    pub use specstar_runtime::resource::nested::{extend_nested, prefixed_indexes};
-    pub use specstar_runtime::resource::ref_value::{assert_nullable_ref, assert_ref_value};
+    pub use specstar_runtime::resource::index_value::unique_index_spec;
+    pub use specstar_runtime::resource::nested::{
+        prefixed_indexes, prefixed_nested, unique_nested_index,
+    };
+    pub use specstar_runtime::resource::ref_value::assert_nullable_ref;
     pub use specstar_runtime::resource::{
         DisplayNameValue, IndexKind, IndexSpec, IndexValue, Nested, NestedIndex, NullableRefValue,
         OnDelete, RefSpec, RefType, RefValue, Registration, Resource, ResourceDescriptor,

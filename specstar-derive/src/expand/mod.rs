@@ -32,7 +32,7 @@ pub fn resource(input: TokenStream) -> TokenStream {
         (Ok(()), Some(container)) => {
             let resource_impl = resource_impl::expand(container);
             let query = query::resource(container);
-            let checks = static_checks::resource(container);
+            let checks = static_checks::expand(container);
             let register = register::expand(container);
             quote! {
                 const _: () = {
@@ -66,7 +66,7 @@ pub fn nested(input: TokenStream) -> TokenStream {
         (Ok(()), Some(container)) => {
             let nested_impl = nested::expand(container);
             let query = query::nested(container);
-            let checks = static_checks::nested(container);
+            let checks = static_checks::expand(container);
             quote! {
                 const _: () = {
                     #nested_impl

@@ -12,17 +12,24 @@ pub fn expand(container: &Container) -> TokenStream {
         let ty = field.ty;
         let path = &field.path;
         if field.attrs.nested.is_some() {
-            Some(quote_spanned! {ty.span()=>
-                ::specstar::__private::extend_nested::<#ty>(&mut __specstar_indexes, #path);
+            let indexes = quote_spanned! {ty.span()=>
+                <#ty as ::specstar::__private::Nested>::indexes()
+            };
+            Some(quote! {
+                __specstar_indexes.extend(::specstar::__private::prefixed_nested(#path, #indexes));
             })
+        } else if field.attrs.unique.is_some() {
+            let index = quote_spanned! {ty.span()=>
+                ::specstar::__private::unique_nested_index::<#ty>(#path)
+            };
+            Some(quote! { __specstar_indexes.push(#index); })
         } else if field.is_indexed() {
-            let unique = field.attrs.unique.is_some();
             let value = quote_spanned! {ty.span()=> <#ty as ::specstar::__private::IndexValue> };
             Some(quote! {
                 __specstar_indexes.push(::specstar::__private::NestedIndex {
                     path: ::std::string::String::from(#path),
                     kind: #value::KIND,
-                    unique: #unique,
+                    unique: false,
                     nullable: #value::NULLABLE,
                     list: #value::LIST,
                 });

@@ -105,12 +105,14 @@ pub fn accessor(field: &Field, prefix: Prefix) -> TokenStream {
                 quote! { ::std::format!("{}.{}", self.__specstar_prefix, #path) }
             }
         };
-        let nested = quote_spanned! {ty.span()=> <#ty as ::specstar::__private::Nested> };
         let doc = format!("Typed handles on the indexed fields inside `{path}`.");
-        quote! {
+        // Spanned as a whole at the field type: a type that is not `Nested` is then reported
+        // there once (the descriptor's use has the same span and message, and rustc merges
+        // identical diagnostics).
+        quote_spanned! {ty.span()=>
             #[doc = #doc]
-            pub fn #method(&self) -> #nested::Query {
-                #nested::query(#full)
+            pub fn #method(&self) -> <#ty as ::specstar::__private::Nested>::Query {
+                <#ty as ::specstar::__private::Nested>::query(#full)
             }
         }
     } else {

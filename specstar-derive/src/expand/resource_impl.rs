@@ -52,8 +52,11 @@ fn descriptor_body(container: &Container, name: &str) -> TokenStream {
             if field.attrs.nested.is_some() {
                 let ty = field.ty;
                 let path = &field.path;
-                Some(IndexEntry::Nested(quote_spanned! {ty.span()=>
-                    ::specstar::__private::prefixed_indexes::<#ty>(#path)
+                let indexes = quote_spanned! {ty.span()=>
+                    <#ty as ::specstar::__private::Nested>::indexes()
+                };
+                Some(IndexEntry::Nested(quote! {
+                    ::specstar::__private::prefixed_indexes(#path, #indexes)
                 }))
             } else if field.is_indexed() {
                 Some(IndexEntry::Static(field_index(field)))
@@ -79,6 +82,7 @@ fn descriptor_body(container: &Container, name: &str) -> TokenStream {
             }
         })
         .collect();
+    let container_len = container_indexes.len();
     let refs: Vec<TokenStream> = container.fields.iter().filter_map(ref_spec).collect();
     let refs_len = refs.len();
     let fields = descriptor_fields(container, name);
@@ -119,7 +123,9 @@ fn descriptor_body(container: &Container, name: &str) -> TokenStream {
                     ::std::vec::Vec::new();
                 #(#pushes)*
                 // Container paths are untyped: a typed index on the same path wins.
-                for __specstar_spec in [#(#container_indexes),*] {
+                let __specstar_container: [::specstar::__private::IndexSpec; #container_len] =
+                    [#(#container_indexes),*];
+                for __specstar_spec in __specstar_container {
                     if !__specstar_indexes.iter().any(|i| i.path == __specstar_spec.path) {
                         __specstar_indexes.push(__specstar_spec);
                     }
@@ -134,18 +140,36 @@ fn descriptor_body(container: &Container, name: &str) -> TokenStream {
     }
 }
 
-/// The `IndexSpec` of a field's own index; kind, nullability and list-ness come from the
-/// `IndexValue` impl of its type, so an unindexable type is reported at the type.
+/// The `IndexSpec` of a field's own index, spanned at the field type so that a type that
+/// cannot be indexed is reported there, once, with the message of the trait it misses:
+/// `UniqueValue` for `#[unique]`, `RefValue` for a reference, `IndexValue` otherwise.
 fn field_index(field: &Field) -> TokenStream {
     let ty = field.ty;
     let path = &field.path;
-    let unique = field.attrs.unique.is_some();
-    let value = quote_spanned! {ty.span()=> <#ty as ::specstar::__private::IndexValue> };
+    if field.attrs.unique.is_some() {
+        return quote_spanned! {ty.span()=>
+            ::specstar::__private::unique_index_spec::<#ty>(#path)
+        };
+    }
+    let (kind, value) = if field
+        .attrs
+        .ref_to
+        .as_ref()
+        .is_some_and(|r| r.revision.is_none())
+    {
+        (
+            quote! { ::specstar::__private::IndexKind::String },
+            quote_spanned! {ty.span()=> <#ty as ::specstar::__private::RefValue> },
+        )
+    } else {
+        let value = quote_spanned! {ty.span()=> <#ty as ::specstar::__private::IndexValue> };
+        (quote! { #value::KIND }, value)
+    };
     quote! {
         ::specstar::__private::IndexSpec {
             path: #path,
-            kind: #value::KIND,
-            unique: #unique,
+            kind: #kind,
+            unique: false,
             nullable: #value::NULLABLE,
             list: #value::LIST,
         }

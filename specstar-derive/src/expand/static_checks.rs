@@ -1,6 +1,12 @@
 //! Compile-time assertions spanned at the user's field types, so that the
 //! `#[diagnostic::on_unimplemented]` message of the runtime trait is shown on the type that
 //! fails (a type alias or a user type that the syntactic checks of `check` cannot judge).
+//!
+//! Only the rules the generated code does not already enforce live here: `#[display_name]`
+//! (`DisplayNameValue`) and `on_delete = set_null` (`NullableRefValue`). Index, unique,
+//! reference and nested types are checked where the descriptor uses them (`IndexValue`,
+//! `unique_index_spec`, `RefValue`, `Nested`, each spanned at the field type), so each mistake
+//! is reported once.
 
 use crate::ast::{Container, Field};
 use crate::attr::OnDeleteAttr;
@@ -8,17 +14,8 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-pub fn resource(container: &Container) -> TokenStream {
+pub fn expand(container: &Container) -> TokenStream {
     let asserts: Vec<TokenStream> = container.fields.iter().flat_map(field_asserts).collect();
-    wrap(asserts)
-}
-
-pub fn nested(container: &Container) -> TokenStream {
-    let asserts: Vec<TokenStream> = container.fields.iter().flat_map(field_asserts).collect();
-    wrap(asserts)
-}
-
-fn wrap(asserts: Vec<TokenStream>) -> TokenStream {
     if asserts.is_empty() {
         return TokenStream::new();
     }
@@ -34,20 +31,15 @@ fn field_asserts(field: &Field) -> Vec<TokenStream> {
     let span = ty.span();
     let attrs = &field.attrs;
     let mut out = Vec::new();
-    if attrs.index.is_some() {
-        out.push(quote_spanned! {span=> ::specstar::__private::assert_index_value::<#ty>(); });
-    }
-    if attrs.unique.is_some() {
-        out.push(quote_spanned! {span=> ::specstar::__private::assert_unique_value::<#ty>(); });
-    }
     if attrs.display_name.is_some() {
         out.push(quote_spanned! {span=> ::specstar::__private::assert_display_name::<#ty>(); });
     }
-    if let Some(ref_to) = &attrs.ref_to {
-        out.push(quote_spanned! {span=> ::specstar::__private::assert_ref_value::<#ty>(); });
-        if ref_to.on_delete.as_deref() == Some(&OnDeleteAttr::SetNull) {
-            out.push(quote_spanned! {span=> ::specstar::__private::assert_nullable_ref::<#ty>(); });
-        }
+    let set_null = attrs
+        .ref_to
+        .as_ref()
+        .is_some_and(|r| r.on_delete.as_deref() == Some(&OnDeleteAttr::SetNull));
+    if set_null {
+        out.push(quote_spanned! {span=> ::specstar::__private::assert_nullable_ref::<#ty>(); });
     }
     out
 }

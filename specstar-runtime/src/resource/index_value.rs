@@ -1,6 +1,6 @@
 //! Which Rust types can be indexed, and what kind of index value they produce.
 
-use super::descriptor::IndexKind;
+use super::descriptor::{IndexKind, IndexSpec};
 
 /// A type whose values can be stored in an index and compared in queries.
 ///
@@ -10,7 +10,7 @@ use super::descriptor::IndexKind;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be indexed",
     label = "this field's type cannot be indexed",
-    note = "indexable types are String, integers, floats, bool, DateTime<Utc>, Option<T> and Vec<T> of those, and unit-only enums with `#[derive(IndexValue)]`"
+    note = "indexable types are String, integers, floats, bool, DateTime<Utc>, Option<T> and Vec<T> of those, and unit-only enums with `#[derive(IndexValue)]`; for a struct, derive `Nested` on it and mark the field `#[nested]`"
 )]
 pub trait IndexValue {
     /// The kind of the scalar (element kind for `Vec<T>`).
@@ -64,10 +64,15 @@ impl<T: IndexValue, S> IndexValue for std::collections::HashSet<T, S> {
     const LIST: bool = true;
 }
 
-/// Compile-time check emitted by the derive for `#[index]` fields.
+/// The index of a `#[unique]` field. Generated descriptors call this (rather than reading
+/// `IndexValue` directly) so that a type that cannot be unique is reported once, as such.
 #[doc(hidden)]
-pub const fn assert_index_value<T: IndexValue + ?Sized>() {}
-
-/// Compile-time check emitted by the derive for `#[unique]` fields.
-#[doc(hidden)]
-pub const fn assert_unique_value<T: UniqueValue + ?Sized>() {}
+pub const fn unique_index_spec<T: UniqueValue + ?Sized>(path: &'static str) -> IndexSpec {
+    IndexSpec {
+        path,
+        kind: T::KIND,
+        unique: true,
+        nullable: T::NULLABLE,
+        list: T::LIST,
+    }
+}

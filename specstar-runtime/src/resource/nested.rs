@@ -1,6 +1,7 @@
 //! Structs embedded in a resource whose indexed fields become indexes of the resource.
 
 use super::descriptor::{IndexKind, IndexSpec};
+use super::index_value::UniqueValue;
 
 /// A struct that can sit inside a resource under `#[nested]`; implement it with
 /// `#[derive(Nested)]`.
@@ -86,13 +87,14 @@ impl<T: Nested> Nested for Option<T> {
     }
 }
 
-/// The indexes of the nested type `T` embedded at `prefix`, as resource indexes.
+/// The indexes of a nested struct (`<T as Nested>::indexes()`) embedded at `prefix`, as
+/// resource indexes.
 ///
 /// Generated descriptors call this once per resource type (inside a `OnceLock`); the paths are
 /// leaked so they can live in the `'static` descriptor.
 #[doc(hidden)]
-pub fn prefixed_indexes<T: Nested + ?Sized>(prefix: &str) -> Vec<IndexSpec> {
-    T::indexes()
+pub fn prefixed_indexes(prefix: &str, indexes: Vec<NestedIndex>) -> Vec<IndexSpec> {
+    indexes
         .into_iter()
         .map(|index| IndexSpec {
             path: Box::leak(format!("{prefix}.{}", index.path).into_boxed_str()),
@@ -104,12 +106,28 @@ pub fn prefixed_indexes<T: Nested + ?Sized>(prefix: &str) -> Vec<IndexSpec> {
         .collect()
 }
 
-/// Appends the indexes of `T` embedded at `prefix` to `out` with their paths prefixed; used by
-/// `#[derive(Nested)]` for deeper `#[nested]` fields.
+/// The indexes of a deeper nested struct embedded at `prefix`, relative to the outer nested
+/// struct; used by `#[derive(Nested)]` for its `#[nested]` fields.
 #[doc(hidden)]
-pub fn extend_nested<T: Nested + ?Sized>(out: &mut Vec<NestedIndex>, prefix: &str) {
-    out.extend(T::indexes().into_iter().map(|index| NestedIndex {
-        path: format!("{prefix}.{}", index.path),
-        ..index
-    }));
+pub fn prefixed_nested(prefix: &str, indexes: Vec<NestedIndex>) -> Vec<NestedIndex> {
+    indexes
+        .into_iter()
+        .map(|index| NestedIndex {
+            path: format!("{prefix}.{}", index.path),
+            ..index
+        })
+        .collect()
+}
+
+/// The index of a `#[unique]` field inside a nested struct (reported once, as "cannot be
+/// unique", when the type does not fit).
+#[doc(hidden)]
+pub fn unique_nested_index<T: UniqueValue + ?Sized>(path: &str) -> NestedIndex {
+    NestedIndex {
+        path: path.to_owned(),
+        kind: T::KIND,
+        unique: true,
+        nullable: T::NULLABLE,
+        list: T::LIST,
+    }
 }

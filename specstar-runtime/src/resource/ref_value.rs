@@ -42,7 +42,3 @@ impl NullableRefValue for Option<String> {}
 /// Compile-time check emitted by the derive for `on_delete = set_null` fields.
 #[doc(hidden)]
 pub const fn assert_nullable_ref<T: NullableRefValue + ?Sized>() {}
-
-/// Compile-time check emitted by the derive for every `#[ref_to(...)]` field.
-#[doc(hidden)]
-pub const fn assert_ref_value<T: RefValue + ?Sized>() {}
