@@ -55,6 +55,20 @@ impl<T> Field<T> {
     }
 }
 
+// PLACEHOLDER (derive branch): the query helper owns the comparison methods of `Field<T>`; this
+// minimal `gt` exists only so the ui-tests can show that `Zone::q().level().gt("x")` does not
+// compile. Replace it with the query helper's version when merging.
+impl<T: serde::Serialize> Field<T> {
+    /// `field > value`; the value must have the field's type.
+    pub fn gt(&self, value: T) -> Condition {
+        Condition::Compare {
+            field: self.path.clone(),
+            op: Operator::Gt,
+            value: serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
 impl<T> Clone for Field<T> {
     fn clone(&self) -> Self {
         Field {
