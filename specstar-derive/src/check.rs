@@ -4,6 +4,7 @@
 
 use crate::ast::{Container, Field};
 use crate::attr::{Errors, OnDeleteAttr, error_at};
+use crate::expand::resource_name;
 use quote::ToTokens;
 use syn::{GenericArgument, PathArguments, Type};
 
@@ -94,18 +95,32 @@ pub fn nested(container: &Container, errors: &mut Errors) {
     }
 }
 
+/// Resource names appear in ids and URLs.
+fn valid_resource_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 fn container_attrs(container: &Container, errors: &mut Errors) {
     let attrs = &container.attrs;
-    if let Some(name) = &attrs.name {
-        let valid = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid {
-            errors.push(error_at(
-                name.span(),
-                "a resource name must be non-empty and use only ASCII letters, digits, `-` and `_` (it appears in URLs)",
-            ));
+    match &attrs.name {
+        Some(name) if !valid_resource_name(name) => errors.push(error_at(
+            name.span(),
+            "a resource name must be non-empty and use only ASCII letters, digits, `-` and `_` (it appears in URLs)",
+        )),
+        Some(_) => {}
+        None => {
+            let name = resource_name(container.ident, None);
+            if !valid_resource_name(&name) {
+                errors.push(error_at(
+                    container.ident.span(),
+                    format!(
+                        "the resource name `{name}` derived from the type name is not URL-safe; set one with `#[specstar(name = \"...\")]` (ASCII letters, digits, `-`, `_`)"
+                    ),
+                ));
+            }
         }
     }
     if let Some(version) = &attrs.version {

@@ -17,6 +17,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
+pub use resource_impl::resource_name;
+
 /// `#[derive(Resource)]`.
 pub fn resource(input: TokenStream) -> TokenStream {
     let input: DeriveInput = match syn::parse2(input) {

@@ -9,3 +9,8 @@ pub struct Zone {
 }
 
 fn main() {}
+
+#[derive(Resource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
+pub struct Zoné {
+    pub name: String,
+}
