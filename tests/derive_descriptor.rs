@@ -332,9 +332,9 @@ fn every_derived_resource_is_registered_once_sorted_by_name() {
 #[test]
 fn index_value_enums_are_string_indexes() {
     assert_eq!(<Element as IndexValue>::KIND, IndexKind::String);
-    assert!(!<Element as IndexValue>::NULLABLE);
+    const { assert!(!<Element as IndexValue>::NULLABLE) };
     assert_eq!(<Option<Element> as IndexValue>::KIND, IndexKind::String);
-    assert!(<Option<Element> as IndexValue>::NULLABLE);
+    const { assert!(<Option<Element> as IndexValue>::NULLABLE) };
 }
 
 #[test]

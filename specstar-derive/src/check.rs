@@ -123,10 +123,8 @@ fn container_attrs(container: &Container, errors: &mut Errors) {
             }
         }
     }
-    if let Some(version) = &attrs.version {
-        if version.trim().is_empty() {
-            errors.push(error_at(version.span(), "`version` must not be empty"));
-        }
+    if let Some(version) = attrs.version.as_ref().filter(|v| v.trim().is_empty()) {
+        errors.push(error_at(version.span(), "`version` must not be empty"));
     }
     for migration in &attrs.migrations {
         errors.push(error_at(

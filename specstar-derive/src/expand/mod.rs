@@ -93,3 +93,78 @@ pub fn index_value(input: TokenStream) -> TokenStream {
     };
     index_value::expand(&input)
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    fn text(tokens: proc_macro2::TokenStream) -> String {
+        tokens.to_string()
+    }
+
+    #[test]
+    fn valid_input_expands_without_errors_inside_one_const_block() {
+        let out = text(super::resource(quote! {
+            pub struct Zone {
+                #[index]
+                pub level: i64,
+            }
+        }));
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.starts_with("const _ : () ="), "{out}");
+        assert!(out.contains("impl :: specstar :: __private :: Resource for Zone"));
+        assert!(out.contains(":: specstar :: __private :: register ! (Zone)"));
+    }
+
+    #[test]
+    fn every_error_is_reported_and_stub_impls_are_still_emitted() {
+        let out = text(super::resource(quote! {
+            #[specstar(encoding = yaml)]
+            pub struct Zone {
+                #[index]
+                #[index]
+                pub level: i64,
+                #[display_name]
+                pub count: u32,
+            }
+        }));
+        assert_eq!(out.matches("compile_error").count(), 3, "{out}");
+        assert!(out.contains("impl :: specstar :: __private :: Resource for Zone"));
+        // The stub query keeps the accessors, but nothing is registered.
+        assert!(out.contains("pub fn level"));
+        assert!(!out.contains("register !"));
+    }
+
+    #[test]
+    fn generic_input_gets_the_error_and_no_stub() {
+        let out = text(super::resource(quote! {
+            pub struct Zone<T> { pub payload: T }
+        }));
+        assert!(out.contains("generic resources are not supported"), "{out}");
+        assert!(!out.contains("impl"), "{out}");
+    }
+
+    #[test]
+    fn nested_fields_make_the_descriptor_lazy() {
+        let out = text(super::resource(quote! {
+            pub struct Character {
+                #[nested]
+                pub stats: Stats,
+            }
+        }));
+        assert!(out.contains("OnceLock"), "{out}");
+        let flat = text(super::resource(quote! {
+            pub struct Zone { #[index] pub level: i64 }
+        }));
+        assert!(!flat.contains("OnceLock"), "{flat}");
+    }
+
+    #[test]
+    fn index_value_rejects_variants_with_fields_but_keeps_the_impl() {
+        let out = text(super::index_value(quote! {
+            pub enum Rarity { Common, Custom(String) }
+        }));
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("IndexValue for Rarity"), "{out}");
+    }
+}
