@@ -32,6 +32,16 @@ impl<T> Field<T> {
         }
     }
 
+    /// A data field at a dotted path built at run time (generated accessors of `#[nested]`
+    /// structs call this with the prefix they are embedded at).
+    #[doc(hidden)]
+    pub fn data_owned(path: String) -> Self {
+        Field {
+            path: FieldPath::Data(std::borrow::Cow::Owned(path)),
+            _type: PhantomData,
+        }
+    }
+
     /// A meta field.
     pub const fn meta(field: MetaField) -> Self {
         Field {
@@ -43,6 +53,20 @@ impl<T> Field<T> {
     /// The path this handle names.
     pub fn path(&self) -> &FieldPath {
         &self.path
+    }
+}
+
+// PLACEHOLDER (derive branch): the query helper owns the comparison methods of `Field<T>`; this
+// minimal `gt` exists only so the ui-tests can show that `Zone::q().level().gt("x")` does not
+// compile. Replace it with the query helper's version when merging.
+impl<T: serde::Serialize> Field<T> {
+    /// `field > value`; the value must have the field's type.
+    pub fn gt(&self, value: T) -> Condition {
+        Condition::Compare {
+            field: self.path.clone(),
+            op: Operator::Gt,
+            value: serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
+        }
     }
 }
 
