@@ -2,12 +2,17 @@
 //! conditions, sort keys, literals) and produces a [`QbQuery`]. Every construct outside that
 //! vocabulary is an error pointing at its position.
 
-use chrono::{Datelike, NaiveDate, TimeDelta};
+use chrono::TimeDelta;
 use serde_json::Value;
 
+use super::literal::{self, MICROS_PER_DAY, arithmetic, timedelta};
 use super::syntax::{Arg, BinOp, CmpOp, Expr, Logic, Node, Span, UnOp};
+use super::value::{
+    Lowered, Val, at, bind, count, describe_literal, err, float_micros, no_args, positional,
+    scalar, scalar_list, string,
+};
 use super::{ParseError, QbQuery};
-use crate::model::{Error, Timestamp, wire_time};
+use crate::model::Timestamp;
 use crate::query::builder::text_regex;
 use crate::query::calendar::{Period, since};
 use crate::query::tree::{Condition, FieldPath, MetaField, Operator, Sort};
@@ -18,74 +23,6 @@ use crate::resource::{IndexKind, ResourceDescriptor};
 
 /// Longest string `length()` can count to.
 const MAX_LENGTH_BOUND: i64 = 1000;
-const MICROS_PER_DAY: i64 = 86_400_000_000;
-
-/// A value met while interpreting the expression.
-#[derive(Debug, Clone)]
-enum Val {
-    Qb,
-    Field(FieldPath),
-    Length(FieldPath),
-    Query(QbQuery),
-    Sort(Sort),
-    None,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Str(String),
-    Time(Timestamp),
-    /// A `timedelta`, in microseconds.
-    Delta(i64),
-    List(Vec<(Val, Span)>),
-}
-
-impl Val {
-    fn describe(&self) -> &'static str {
-        match self {
-            Val::Qb => "QB",
-            Val::Field(_) => "a field",
-            Val::Length(_) => "a field's length",
-            Val::Query(_) => "a condition",
-            Val::Sort(_) => "a sort key",
-            Val::None => "None",
-            Val::Bool(_) => "a boolean",
-            Val::Int(_) | Val::Float(_) => "a number",
-            Val::Str(_) => "a string",
-            Val::Time(_) => "a datetime",
-            Val::Delta(_) => "a timedelta",
-            Val::List(_) => "a list",
-        }
-    }
-
-    fn condition(condition: Condition) -> Val {
-        Val::Query(QbQuery {
-            condition: Some(condition),
-            ..QbQuery::default()
-        })
-    }
-}
-
-fn err(pos: usize, message: impl Into<String>) -> ParseError {
-    ParseError {
-        pos,
-        message: message.into(),
-    }
-}
-
-/// A `BadQuery` from validation, re-positioned.
-fn at(pos: usize, error: Error) -> ParseError {
-    match error {
-        Error::BadQuery { message, .. } => err(pos, message),
-        other => err(pos, other.to_string()),
-    }
-}
-
-/// An argument after interpretation.
-struct Lowered {
-    name: Option<(String, Span)>,
-    value: Val,
-    span: Span,
-}
 
 const FIELD_METHODS: &str = "eq, ne, gt, gte, lt, lte, contains, starts_with, ends_with, regex, match, like, icontains, istarts_with, iends_with, not_contains, not_starts_with, not_ends_with, in_, one_of, not_in, between, in_range, is_null, is_not_null, has_value, exists, isna, is_true, is_false, is_truthy, is_falsy, is_empty, is_blank, length, today, yesterday, this_week, this_month, this_year, last_n_days, asc, desc";
 const QUERY_METHODS: [&str; 8] = [
@@ -316,11 +253,11 @@ impl Ctx<'_> {
 
     fn call(&self, callee: &Node, args: &[Arg], span: Span) -> Result<Val, ParseError> {
         match &callee.expr {
-            Expr::Name(name) if name == "datetime" => self.datetime(self.args(args)?, span),
+            Expr::Name(name) if name == "datetime" => literal::datetime(self.args(args)?, span),
             Expr::Name(name) if name == "timedelta" => timedelta(self.args(args)?, span),
             Expr::Attr(object, method) if matches!(&object.expr, Expr::Name(n) if n == "datetime") => {
                 match method.as_str() {
-                    "datetime" => self.datetime(self.args(args)?, span),
+                    "datetime" => literal::datetime(self.args(args)?, span),
                     "timedelta" => timedelta(self.args(args)?, span),
                     "now" | "utcnow" => {
                         no_args(self.args(args)?, method)?;
@@ -1023,208 +960,7 @@ impl Ctx<'_> {
             }
         }
     }
-
-    fn datetime(&self, args: Vec<Lowered>, span: Span) -> Result<Val, ParseError> {
-        if let Some(tz) = args
-            .iter()
-            .find(|a| a.name.as_ref().is_some_and(|(n, _)| n == "tzinfo"))
-        {
-            return Err(err(
-                tz.span.start,
-                "tzinfo is not supported: datetime(...) is read as UTC",
-            ));
-        }
-        let params = [
-            "year",
-            "month",
-            "day",
-            "hour",
-            "minute",
-            "second",
-            "microsecond",
-        ];
-        let slots = bind(args, &params, 3, "datetime", span.start)?;
-        let mut parts = [0i64; 7];
-        for (i, slot) in slots.into_iter().enumerate() {
-            if let Some((value, value_span)) = slot {
-                let Val::Int(n) = value else {
-                    return Err(err(
-                        value_span.start,
-                        format!(
-                            "datetime() `{}` must be an integer, got {}",
-                            params[i],
-                            value.describe()
-                        ),
-                    ));
-                };
-                parts[i] = n;
-            }
-        }
-        let [year, month, day, hour, minute, second, micro] = parts;
-        let small = |n: i64| u32::try_from(n).ok();
-        let time = i32::try_from(year)
-            .ok()
-            .filter(|y| (1..=9999).contains(y))
-            .zip(small(month).zip(small(day)))
-            .and_then(|(y, (m, d))| NaiveDate::from_ymd_opt(y, m, d))
-            .and_then(|date| {
-                date.and_hms_micro_opt(small(hour)?, small(minute)?, small(second)?, small(micro)?)
-                    .filter(|_| micro < 1_000_000 && second < 60)
-            })
-            .map(|naive| naive.and_utc());
-        time.map(Val::Time).ok_or_else(|| {
-            err(
-                span.start,
-                format!(
-                    "invalid datetime({year}, {month}, {day}, {hour}, {minute}, {second}, {micro}): a field is out of range"
-                ),
-            )
-        })
-    }
 }
-
-// ----- argument helpers ----------------------------------------------------------------------
-
-fn bind(
-    args: Vec<Lowered>,
-    params: &[&str],
-    required: usize,
-    what: &str,
-    pos: usize,
-) -> Result<Vec<Option<(Val, Span)>>, ParseError> {
-    let mut slots: Vec<Option<(Val, Span)>> = params.iter().map(|_| None).collect();
-    let mut next = 0;
-    for arg in args {
-        let index = match &arg.name {
-            None => {
-                if next >= params.len() {
-                    return Err(err(
-                        arg.span.start,
-                        format!(
-                            "{what}() takes {} argument{}",
-                            if params.len() == required {
-                                params.len().to_string()
-                            } else {
-                                format!("at most {}", params.len())
-                            },
-                            if params.len() == 1 { "" } else { "s" }
-                        ),
-                    ));
-                }
-                next += 1;
-                next - 1
-            }
-            Some((name, name_span)) => match params.iter().position(|p| p == name) {
-                Some(i) => i,
-                None => {
-                    return Err(err(
-                        name_span.start,
-                        format!(
-                            "{what}() has no parameter `{name}` (parameters: {})",
-                            params.join(", ")
-                        ),
-                    ));
-                }
-            },
-        };
-        if slots[index].is_some() {
-            return Err(err(
-                arg.span.start,
-                format!("{what}() got `{}` twice", params[index]),
-            ));
-        }
-        slots[index] = Some((arg.value, arg.span));
-    }
-    if let Some(missing) = (0..required).find(|i| slots[*i].is_none()) {
-        return Err(err(pos, format!("{what}() needs `{}`", params[missing])));
-    }
-    Ok(slots)
-}
-
-fn positional(args: Vec<Lowered>, what: &str) -> Result<Vec<(Val, Span)>, ParseError> {
-    args.into_iter()
-        .map(|arg| match arg.name {
-            Some((name, span)) => Err(err(
-                span.start,
-                format!("{what}() takes no keyword arguments (got `{name}`)"),
-            )),
-            None => Ok((arg.value, arg.span)),
-        })
-        .collect()
-}
-
-fn no_args(args: Vec<Lowered>, what: &str) -> Result<(), ParseError> {
-    match args.first() {
-        Some(arg) => Err(err(arg.span.start, format!("{what}() takes no arguments"))),
-        None => Ok(()),
-    }
-}
-
-fn describe_literal(value: &Val) -> String {
-    match value {
-        Val::Int(i) => i.to_string(),
-        Val::Float(f) => f.to_string(),
-        other => other.describe().to_owned(),
-    }
-}
-
-/// A comparison operand as JSON.
-fn scalar(value: Val, span: Span) -> Result<Value, ParseError> {
-    match value {
-        Val::None => Ok(Value::Null),
-        Val::Bool(b) => Ok(Value::Bool(b)),
-        Val::Int(i) => Ok(Value::from(i)),
-        Val::Float(f) => Ok(Value::from(f)),
-        Val::Str(s) => Ok(Value::String(s)),
-        Val::Time(t) => Ok(Value::String(wire_time::format(&t))),
-        other => Err(err(
-            span.start,
-            format!(
-                "expected a value (number, string, boolean, None or datetime), got {}",
-                other.describe()
-            ),
-        )),
-    }
-}
-
-fn scalar_list(items: Vec<(Val, Span)>) -> Result<Value, ParseError> {
-    items
-        .into_iter()
-        .map(|(value, span)| scalar(value, span))
-        .collect::<Result<Vec<_>, _>>()
-        .map(Value::Array)
-}
-
-fn string(value: Val, span: Span) -> Result<String, ParseError> {
-    match value {
-        Val::Str(s) => Ok(s),
-        other => Err(err(
-            span.start,
-            format!("expected a string, got {}", other.describe()),
-        )),
-    }
-}
-
-fn count(value: Val, span: Span, what: &str) -> Result<usize, ParseError> {
-    match value {
-        Val::Int(n) if n >= 0 => {
-            usize::try_from(n).map_err(|_| err(span.start, format!("{what} is too large")))
-        }
-        other => Err(err(
-            span.start,
-            format!(
-                "{what} must be a non-negative integer, got {}",
-                describe_literal(&other)
-            ),
-        )),
-    }
-}
-
-fn float_micros(micros: f64) -> Option<i64> {
-    (micros.is_finite() && micros.abs() < 9.2e18).then(|| micros.round() as i64)
-}
-
-// ----- length ----------------------------------------------------------------------------------
 
 fn length_bound(value: Val, span: Span) -> Result<i64, ParseError> {
     match value {
@@ -1269,149 +1005,5 @@ fn length_condition(field: &FieldPath, op: CmpOp, n: i64) -> Condition {
         CmpOp::Ge => at_least(n),
         CmpOp::Lt => at_most(n.saturating_sub(1)),
         CmpOp::Le => at_most(n),
-    }
-}
-
-// ----- literals ----------------------------------------------------------------------------------
-
-fn timedelta(args: Vec<Lowered>, span: Span) -> Result<Val, ParseError> {
-    const UNITS: [(&str, i64); 7] = [
-        ("days", MICROS_PER_DAY),
-        ("seconds", 1_000_000),
-        ("microseconds", 1),
-        ("milliseconds", 1_000),
-        ("minutes", 60_000_000),
-        ("hours", 3_600_000_000),
-        ("weeks", 7 * MICROS_PER_DAY),
-    ];
-    let params: Vec<&str> = UNITS.iter().map(|(name, _)| *name).collect();
-    let slots = bind(args, &params, 0, "timedelta", span.start)?;
-    let mut exact: i128 = 0;
-    let mut approx: f64 = 0.0;
-    for (slot, (name, unit)) in slots.into_iter().zip(UNITS) {
-        match slot {
-            None => {}
-            Some((Val::Int(n), _)) => exact += i128::from(n) * i128::from(unit),
-            Some((Val::Float(f), _)) => approx += f * unit as f64,
-            Some((other, value_span)) => {
-                return Err(err(
-                    value_span.start,
-                    format!(
-                        "timedelta() `{name}` must be a number, got {}",
-                        other.describe()
-                    ),
-                ));
-            }
-        }
-    }
-    let total = exact as f64 + approx;
-    let micros = if approx == 0.0 {
-        i64::try_from(exact).ok()
-    } else {
-        float_micros(total)
-    };
-    micros
-        .map(Val::Delta)
-        .ok_or_else(|| err(span.start, "timedelta is out of range"))
-}
-
-fn in_range(t: Timestamp) -> Option<Timestamp> {
-    (1..=9999).contains(&t.year()).then_some(t)
-}
-
-fn shift(t: Timestamp, micros: i64) -> Option<Timestamp> {
-    t.checked_add_signed(TimeDelta::microseconds(micros))
-        .and_then(in_range)
-}
-
-fn arithmetic(op: BinOp, pos: usize, left: Val, right: Val) -> Result<Val, ParseError> {
-    let overflow = || err(pos, format!("`{}` overflows", op.symbol()));
-    let float = |f: f64| {
-        if f.is_finite() {
-            Ok(Val::Float(f))
-        } else {
-            Err(err(pos, "the result is not a finite number"))
-        }
-    };
-    let as_f64 = |v: &Val| match v {
-        Val::Int(i) => Some(*i as f64),
-        Val::Float(f) => Some(*f),
-        _ => None,
-    };
-    match (op, &left, &right) {
-        (BinOp::Add, Val::Int(a), Val::Int(b)) => {
-            a.checked_add(*b).map(Val::Int).ok_or_else(overflow)
-        }
-        (BinOp::Sub, Val::Int(a), Val::Int(b)) => {
-            a.checked_sub(*b).map(Val::Int).ok_or_else(overflow)
-        }
-        (BinOp::Mul, Val::Int(a), Val::Int(b)) => {
-            a.checked_mul(*b).map(Val::Int).ok_or_else(overflow)
-        }
-        (BinOp::Mod, Val::Int(_) | Val::Float(_), Val::Int(_) | Val::Float(_)) => Err(err(
-            pos,
-            "`%` on numbers is not supported (on a field it means regex)",
-        )),
-        (
-            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div,
-            Val::Int(_) | Val::Float(_),
-            Val::Int(_) | Val::Float(_),
-        ) => {
-            let (a, b) = (as_f64(&left).unwrap_or(0.0), as_f64(&right).unwrap_or(0.0));
-            match op {
-                BinOp::Add => float(a + b),
-                BinOp::Sub => float(a - b),
-                BinOp::Mul => float(a * b),
-                _ if b == 0.0 => Err(err(pos, "division by zero")),
-                _ => float(a / b),
-            }
-        }
-        (BinOp::Add, Val::Str(a), Val::Str(b)) => Ok(Val::Str(format!("{a}{b}"))),
-        (BinOp::Add, Val::Time(t), Val::Delta(d)) | (BinOp::Add, Val::Delta(d), Val::Time(t)) => {
-            shift(*t, *d)
-                .map(Val::Time)
-                .ok_or_else(|| err(pos, "datetime out of range"))
-        }
-        (BinOp::Sub, Val::Time(t), Val::Delta(d)) => d
-            .checked_neg()
-            .and_then(|d| shift(*t, d))
-            .map(Val::Time)
-            .ok_or_else(|| err(pos, "datetime out of range")),
-        (BinOp::Sub, Val::Time(a), Val::Time(b)) => (*a - *b)
-            .num_microseconds()
-            .map(Val::Delta)
-            .ok_or_else(overflow),
-        (BinOp::Add, Val::Delta(a), Val::Delta(b)) => {
-            a.checked_add(*b).map(Val::Delta).ok_or_else(overflow)
-        }
-        (BinOp::Sub, Val::Delta(a), Val::Delta(b)) => {
-            a.checked_sub(*b).map(Val::Delta).ok_or_else(overflow)
-        }
-        (BinOp::Mul, Val::Delta(d), Val::Int(n)) | (BinOp::Mul, Val::Int(n), Val::Delta(d)) => {
-            d.checked_mul(*n).map(Val::Delta).ok_or_else(overflow)
-        }
-        (BinOp::Mul, Val::Delta(d), Val::Float(f)) | (BinOp::Mul, Val::Float(f), Val::Delta(d)) => {
-            float_micros(*d as f64 * f)
-                .map(Val::Delta)
-                .ok_or_else(overflow)
-        }
-        (BinOp::Div, Val::Delta(d), Val::Int(_) | Val::Float(_)) => {
-            let divisor = as_f64(&right).unwrap_or(0.0);
-            if divisor == 0.0 {
-                return Err(err(pos, "division by zero"));
-            }
-            float_micros(*d as f64 / divisor)
-                .map(Val::Delta)
-                .ok_or_else(overflow)
-        }
-        _ => Err(err(
-            pos,
-            format!(
-                "`{}` does not apply to {} and {}",
-                op.symbol(),
-                left.describe(),
-                right.describe()
-            ),
-        )),
     }
 }

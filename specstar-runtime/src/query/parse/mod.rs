@@ -50,8 +50,10 @@
 //! - `== None` is `eq null`, which never matches (use `is_null()` or `isna()`).
 
 mod lexer;
+mod literal;
 mod lower;
 mod syntax;
+mod value;
 
 use crate::model::{Error, Result, Timestamp, now};
 use crate::resource::ResourceDescriptor;
