@@ -47,9 +47,10 @@
 //! | `exists` | bool `b` | `b` | Null: `b`; Absent: `!b` |
 //! | `isna` | bool `b` | `!b` | `b` |
 //!
-//! `is_null`, `exists` and `isna` are never unknown. A list (or object) value `y` compared
-//! with `eq`, `ne`, the order operators, `in` or `not_in` is unknown (`in` is a disjunction of
-//! `eq`s). Equality of two JSON values: same type and equal, numbers numerically (two
+//! `is_null`, `exists` and `isna` are never unknown. A list value `y` compared with `eq`,
+//! `ne` or an order operator is unknown; with `in` / `not_in` it simply equals no element
+//! (so `in` is false and `not_in` true), as does an object value with `eq`, `ne`, `in`,
+//! `not_in`. Equality of two JSON values: same type and equal, numbers numerically (two
 //! integers exactly, otherwise as `f64`), bools never equal numbers. A malformed query (`in`
 //! without a list, a bad regex, a non-bool for `exists`, …) is `Error::BadQuery`.
 //!
