@@ -47,7 +47,7 @@ pub mod __private {
     pub use serde_json;
     pub use specstar_runtime::app::install;
     pub use specstar_runtime::model::{Encoding, RevisionStatus};
-    pub use specstar_runtime::query::{Field, MetaFields};
+    pub use specstar_runtime::query::{Field, IndexEnum, MetaFields};
     pub use specstar_runtime::resource::display_name::assert_display_name;
     pub use specstar_runtime::resource::index_value::unique_index_spec;
     pub use specstar_runtime::resource::nested::{

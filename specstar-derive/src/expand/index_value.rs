@@ -58,6 +58,9 @@ pub fn expand(input: &DeriveInput) -> TokenStream {
 
             #[automatically_derived]
             impl ::specstar::__private::UniqueValue for #ident {}
+
+            #[automatically_derived]
+            impl ::specstar::__private::IndexEnum for #ident {}
         };
     }
 }

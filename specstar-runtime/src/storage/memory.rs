@@ -252,23 +252,14 @@ impl ResourceStore for MemoryStore {
     async fn search(&self, model: &str, query: &Query) -> Result<Vec<ResourceMeta>> {
         let table = self.table(model)?;
         let table = table.lock();
-        eval::apply(query, table.metas.values())
+        let page = eval::apply(query, table.metas.values())?;
+        Ok(page.into_iter().cloned().collect())
     }
 
     async fn count(&self, model: &str, query: &Query) -> Result<u64> {
         let table = self.table(model)?;
         let table = table.lock();
-        let mut count = 0;
-        for meta in table.metas.values() {
-            if query
-                .condition
-                .as_ref()
-                .map_or(Ok(true), |c| eval::matches(c, meta))?
-            {
-                count += 1;
-            }
-        }
-        Ok(count)
+        eval::count(query, table.metas.values())
     }
 
     async fn purge(&self, model: &str, resource_id: &str) -> Result<()> {

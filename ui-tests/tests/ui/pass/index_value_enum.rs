@@ -27,5 +27,8 @@ fn main() {
     assert!(signature.unique && signature.nullable);
     assert!(d.index("tags").unwrap().list);
     let _: specstar::Field<Rarity> = Item::q().rarity();
-    let _condition = Item::q().rarity().gt(Rarity::Common);
+    // Enums compare by their serialized value: equality and membership, no order.
+    let condition = Item::q().rarity().eq(Rarity::Common) | Item::q().rarity().one_of([Rarity::Common]);
+    let wire = specstar::__private::serde_json::to_value(&condition).unwrap();
+    assert_eq!(wire["conditions"][0]["value"], "common"); // the serde (snake_case) name
 }
