@@ -61,3 +61,4 @@ macro_rules! conformance {
 }
 
 conformance!(sqlite, store_common::sqlite);
+conformance!(postgres, store_common::postgres);

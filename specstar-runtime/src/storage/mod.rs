@@ -6,6 +6,7 @@
 //! same step. A backend that could only do one half could not keep them.
 
 pub mod memory;
+pub mod postgres;
 pub mod sqlite;
 
 mod evaluate;

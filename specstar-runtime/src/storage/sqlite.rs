@@ -40,9 +40,9 @@ use sqlx::sqlite::{
 };
 use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 
-use super::sql::meta_row::{META_COLUMNS, MetaRow, check_identifier, meta_binds};
-use super::sql::{self, Bind, Frag};
-use super::unique::unique_entries;
+use super::sql::commit::{self, SqlTx, TableNames};
+use super::sql::meta_row::{META_COLUMNS, MetaRow, check_identifier};
+use super::sql::{self, Bind, Frag, Statement};
 use super::{Commit, ResourceStore, StoredRevision};
 use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
 use crate::query::Query;
@@ -121,21 +121,11 @@ impl SqliteOptions {
     }
 }
 
-/// The table names of one store.
-#[derive(Debug, Clone)]
-struct Tables {
-    metas: String,
-    revisions: String,
-    unique: String,
-}
-
-impl Tables {
-    fn new(prefix: &str) -> Self {
-        Tables {
-            metas: format!("\"{prefix}metas\""),
-            revisions: format!("\"{prefix}revisions\""),
-            unique: format!("\"{prefix}unique_values\""),
-        }
+fn table_names(prefix: &str) -> TableNames {
+    TableNames {
+        metas: format!("\"{prefix}metas\""),
+        revisions: format!("\"{prefix}revisions\""),
+        unique: format!("\"{prefix}unique_values\""),
     }
 }
 
@@ -150,7 +140,7 @@ impl Tables {
 pub struct SqliteStore {
     read: SqlitePool,
     writer: Writer,
-    tables: Tables,
+    tables: TableNames,
     models: RwLock<HashMap<String, &'static ResourceDescriptor>>,
 }
 
@@ -162,7 +152,7 @@ fn db_error(action: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
 impl SqliteStore {
     /// Open (creating when missing) the database and its tables.
     pub async fn open(options: SqliteOptions) -> Result<Self> {
-        check_identifier("table prefix", &options.table_prefix, true)?;
+        check_identifier("table prefix", &options.table_prefix, true, 40)?;
         let base = match &options.location {
             SqliteLocation::File(path) => SqliteConnectOptions::new()
                 .filename(path)
@@ -213,7 +203,7 @@ impl SqliteStore {
         let store = SqliteStore {
             read,
             writer: Writer { pool: write },
-            tables: Tables::new(&options.table_prefix),
+            tables: table_names(&options.table_prefix),
             models: RwLock::new(HashMap::new()),
         };
         store.create_tables().await?;
@@ -320,15 +310,16 @@ impl SqliteStore {
 
 fn bind_all<'q>(
     mut query: sqlx::query::Query<'q, Sqlite, SqliteArguments>,
-    binds: Vec<Option<Bind>>,
+    binds: Vec<Bind>,
 ) -> sqlx::query::Query<'q, Sqlite, SqliteArguments> {
     for bind in binds {
         query = match bind {
-            None => query.bind(Option::<String>::None),
-            Some(Bind::Text(s)) => query.bind(s),
-            Some(Bind::Int(i)) => query.bind(i),
-            Some(Bind::Float(f)) => query.bind(f),
-            Some(Bind::Bool(b)) => query.bind(b),
+            Bind::Null => query.bind(Option::<String>::None),
+            Bind::Text(s) => query.bind(s),
+            Bind::Int(i) => query.bind(i),
+            Bind::Float(f) => query.bind(f),
+            Bind::Bool(b) => query.bind(b),
+            Bind::Bytes(b) => query.bind(b),
         };
     }
     query
@@ -336,10 +327,7 @@ fn bind_all<'q>(
 
 fn statement(frag: Frag) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
     let st = frag.finish(&sql::sqlite::Sqlite);
-    bind_all(
-        sqlx::query(AssertSqlSafe(st.sql)),
-        st.binds.into_iter().map(Some).collect(),
-    )
+    bind_all(sqlx::query(AssertSqlSafe(st.sql)), st.binds)
 }
 
 fn meta_row(row: &SqliteRow) -> std::result::Result<MetaRow, sqlx::Error> {
@@ -376,187 +364,56 @@ struct Writer {
 }
 
 impl Writer {
-    async fn commit(
-        &self,
-        tables: &Tables,
-        model: &str,
-        descriptor: &'static ResourceDescriptor,
-        commit: Commit,
-    ) -> Result<()> {
-        let action = format!("commit {model} `{}`", commit.meta.resource_id);
-        let mut tx = self
+    /// Start a write transaction (`BEGIN IMMEDIATE`: take the write lock before reading).
+    async fn begin(&self, action: String) -> Result<SqliteTx> {
+        let tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db_error(action.clone()))?;
-        match apply_commit(&mut tx, tables, model, descriptor, &commit, &action).await {
-            Ok(()) => tx.commit().await.map_err(db_error(action)),
+        Ok(SqliteTx { tx, action })
+    }
+}
+
+/// An open SQLite write transaction.
+struct SqliteTx {
+    tx: Transaction<'static, Sqlite>,
+    action: String,
+}
+
+impl SqliteTx {
+    /// Commit when `result` is `Ok`, else roll back and return the error.
+    async fn finish(self, result: Result<()>) -> Result<()> {
+        match result {
+            Ok(()) => self.tx.commit().await.map_err(db_error(self.action)),
             Err(e) => {
-                // Nothing of this commit may stay; a failed rollback is reported over `e`.
-                tx.rollback().await.map_err(db_error(action))?;
+                // Nothing of this write may stay; a failed rollback is reported over `e`.
+                self.tx.rollback().await.map_err(db_error(self.action))?;
                 Err(e)
             }
         }
     }
 }
 
-async fn apply_commit(
-    tx: &mut Transaction<'static, Sqlite>,
-    tables: &Tables,
-    model: &str,
-    descriptor: &'static ResourceDescriptor,
-    commit: &Commit,
-    action: &str,
-) -> Result<()> {
-    let meta = &commit.meta;
-    let id = &meta.resource_id;
-    let conflict = |message: String| Error::Conflict {
-        resource: model.to_owned(),
-        id: id.clone(),
-        message,
-    };
-    let binds = meta_binds(model, meta);
-    // 1. Compare-and-set of the meta.
-    match &commit.expected_current {
-        None => {
-            let placeholders = vec!["?"; META_COLUMNS.len()].join(", ");
-            let sql = format!(
-                "INSERT INTO {} ({}) VALUES ({placeholders}) ON CONFLICT DO NOTHING",
-                tables.metas,
-                META_COLUMNS.join(", ")
-            );
-            let done = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
-                .execute(&mut **tx)
-                .await
-                .map_err(db_error(action))?;
-            if done.rows_affected() == 0 {
-                return Err(conflict("it already exists".into()));
-            }
-        }
-        Some(expected) => {
-            let sets = META_COLUMNS[2..]
-                .iter()
-                .map(|c| format!("{c} = ?"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "UPDATE {} SET {sets} WHERE model = ? AND resource_id = ? AND current_revision_id = ?",
-                tables.metas
-            );
-            let mut all: Vec<Option<Bind>> = binds.into_iter().skip(2).collect();
-            all.push(Some(Bind::Text(model.to_owned())));
-            all.push(Some(Bind::Text(id.clone())));
-            all.push(Some(Bind::Text(expected.clone())));
-            let done = bind_all(sqlx::query(AssertSqlSafe(sql)), all)
-                .execute(&mut **tx)
-                .await
-                .map_err(db_error(action))?;
-            if done.rows_affected() == 0 {
-                let current: Option<String> = sqlx::query_scalar(AssertSqlSafe(format!(
-                    "SELECT current_revision_id FROM {} WHERE model = ? AND resource_id = ?",
-                    tables.metas
-                )))
-                .bind(model)
-                .bind(id)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(db_error(action))?;
-                return Err(conflict(match current {
-                    Some(c) => format!(
-                        "expected current revision `{expected}` but it is `{c}` (a concurrent write came first)"
-                    ),
-                    None => format!("expected current revision `{expected}` but it does not exist"),
-                }));
-            }
-        }
-    }
-    // 2. The revision.
-    if let Some(revision) = &commit.revision {
-        let info = serde_json::to_string(&revision.info)
-            .map_err(|e| Error::storage(BACKEND, "encode revision info", e))?;
-        let rid = &revision.info.revision_id;
-        if commit.replace_revision {
-            let done = sqlx::query(AssertSqlSafe(format!(
-                "UPDATE {} SET info = ?, data = ? WHERE revision_id = ? AND model = ?",
-                tables.revisions
-            )))
-            .bind(info)
-            .bind(revision.data.clone())
-            .bind(rid)
-            .bind(model)
-            .execute(&mut **tx)
+#[async_trait::async_trait]
+impl SqlTx for SqliteTx {
+    async fn execute(&mut self, statement: Statement) -> Result<u64> {
+        let done = bind_all(sqlx::query(AssertSqlSafe(statement.sql)), statement.binds)
+            .execute(&mut *self.tx)
             .await
-            .map_err(db_error(action))?;
-            if done.rows_affected() == 0 {
-                return Err(Error::RevisionNotFound {
-                    resource: model.to_owned(),
-                    id: id.clone(),
-                    revision_id: rid.clone(),
-                });
-            }
-        } else {
-            let done = sqlx::query(AssertSqlSafe(format!(
-                "INSERT INTO {} (revision_id, model, resource_id, info, data) VALUES (?, ?, ?, ?, ?) \
-                 ON CONFLICT DO NOTHING",
-                tables.revisions
-            )))
-            .bind(rid)
-            .bind(model)
-            .bind(&revision.info.resource_id)
-            .bind(info)
-            .bind(revision.data.clone())
-            .execute(&mut **tx)
-            .await
-            .map_err(db_error(action))?;
-            if done.rows_affected() == 0 {
-                return Err(conflict(format!(
-                    "revision `{rid}` already exists (revision ids are never reused)"
-                )));
-            }
-        }
+            .map_err(db_error(self.action.clone()))?;
+        Ok(done.rows_affected())
     }
-    // 3. Unique entries: the database's primary key refuses a second holder.
-    sqlx::query(AssertSqlSafe(format!(
-        "DELETE FROM {} WHERE model = ? AND resource_id = ?",
-        tables.unique
-    )))
-    .bind(model)
-    .bind(id)
-    .execute(&mut **tx)
-    .await
-    .map_err(db_error(action))?;
-    for entry in unique_entries(descriptor, meta) {
-        let done = sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO {} (model, field, value, resource_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            tables.unique
-        )))
-        .bind(model)
-        .bind(entry.field)
-        .bind(&entry.key)
-        .bind(id)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_error(action))?;
-        if done.rows_affected() == 0 {
-            let holder: Option<String> = sqlx::query_scalar(AssertSqlSafe(format!(
-                "SELECT resource_id FROM {} WHERE model = ? AND field = ? AND value = ?",
-                tables.unique
-            )))
-            .bind(model)
-            .bind(entry.field)
-            .bind(&entry.key)
-            .fetch_optional(&mut **tx)
+
+    async fn fetch_text(&mut self, statement: Statement) -> Result<Option<String>> {
+        let row = bind_all(sqlx::query(AssertSqlSafe(statement.sql)), statement.binds)
+            .fetch_optional(&mut *self.tx)
             .await
-            .map_err(db_error(action))?;
-            return Err(Error::UniqueViolation {
-                resource: model.to_owned(),
-                field: entry.field.to_owned(),
-                value: entry.value,
-                conflicting_id: holder.unwrap_or_default(),
-            });
-        }
+            .map_err(db_error(self.action.clone()))?;
+        row.map(|r| r.try_get::<String, _>(0))
+            .transpose()
+            .map_err(db_error(self.action.clone()))
     }
-    Ok(())
 }
 
 #[async_trait::async_trait]
@@ -649,9 +506,18 @@ impl ResourceStore for SqliteStore {
                 "model `{model}` is not registered with the sqlite store (call register_model first)"
             ))
         })?;
-        self.writer
-            .commit(&self.tables, model, descriptor, commit)
-            .await
+        let action = format!("commit {model} `{}`", commit.meta.resource_id);
+        let mut tx = self.writer.begin(action).await?;
+        let result = commit::apply_commit(
+            &mut tx,
+            &sql::sqlite::Sqlite,
+            &self.tables,
+            model,
+            descriptor,
+            &commit,
+        )
+        .await;
+        tx.finish(result).await
     }
 
     async fn search(&self, model: &str, query: &Query) -> Result<Vec<ResourceMeta>> {
@@ -697,26 +563,15 @@ impl ResourceStore for SqliteStore {
 
     async fn purge(&self, model: &str, resource_id: &str) -> Result<()> {
         let action = format!("purge {model} `{resource_id}`");
-        let mut tx = self
-            .writer
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db_error(action.clone()))?;
-        for table in [
-            &self.tables.metas,
-            &self.tables.revisions,
-            &self.tables.unique,
-        ] {
-            sqlx::query(AssertSqlSafe(format!(
-                "DELETE FROM {table} WHERE model = ? AND resource_id = ?"
-            )))
-            .bind(model)
-            .bind(resource_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error(action.clone()))?;
-        }
-        tx.commit().await.map_err(db_error(action))
+        let mut tx = self.writer.begin(action).await?;
+        let result = commit::purge(
+            &mut tx,
+            &sql::sqlite::Sqlite,
+            &self.tables,
+            model,
+            resource_id,
+        )
+        .await;
+        tx.finish(result).await
     }
 }

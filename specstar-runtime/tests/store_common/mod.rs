@@ -270,6 +270,30 @@ pub async fn sqlite() -> Option<Fixture> {
     )
 }
 
+pub async fn postgres() -> Option<Fixture> {
+    let url = postgres_reachable().await?;
+    let schema = random_schema();
+    let guard = SchemaGuard {
+        url: url.clone(),
+        schema: schema.clone(),
+    };
+    let options = specstar_runtime::storage::postgres::PostgresOptions {
+        max_connections: 4,
+        ..specstar_runtime::storage::postgres::PostgresOptions::new(url).schema(schema)
+    };
+    let store = specstar_runtime::storage::postgres::PostgresStore::open(options)
+        .await
+        .expect("open postgres");
+    Some(
+        Fixture {
+            store: Arc::new(store),
+            _keep: vec![Box::new(guard)],
+        }
+        .registered()
+        .await,
+    )
+}
+
 pub fn postgres_url() -> String {
     std::env::var("SPECSTAR_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())

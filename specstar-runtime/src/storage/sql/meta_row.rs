@@ -28,27 +28,22 @@ pub(crate) const META_COLUMNS: [&str; 16] = [
 /// The position of `indexed_data` in [`META_COLUMNS`] (PostgreSQL casts it to `jsonb`).
 pub(crate) const INDEXED_DATA_POSITION: usize = 10;
 
-/// The bind values of a meta, in [`META_COLUMNS`] order. `schema_version` binds as text or
-/// `NULL` (an empty `Option`), carried as `None`.
-pub(crate) fn meta_binds(model: &str, meta: &ResourceMeta) -> Vec<Option<Bind>> {
-    let text = |s: &str| Some(Bind::Text(s.to_owned()));
-    let time = |t: &Timestamp| Some(Bind::Text(wire_time::format(t)));
+/// The bind values of a meta, in [`META_COLUMNS`] order.
+pub(crate) fn meta_binds(model: &str, meta: &ResourceMeta) -> Vec<Bind> {
+    let text = |s: &str| Bind::Text(s.to_owned());
+    let time = |t: &Timestamp| Bind::Text(wire_time::format(t));
     vec![
         text(model),
         text(&meta.resource_id),
         text(&meta.current_revision_id),
-        meta.schema_version.as_deref().and_then(text),
-        Some(Bind::Int(
-            i64::try_from(meta.total_revision_count).unwrap_or(i64::MAX),
-        )),
+        meta.schema_version.as_deref().map_or(Bind::Null, text),
+        Bind::Int(i64::try_from(meta.total_revision_count).unwrap_or(i64::MAX)),
         time(&meta.created_time),
         time(&meta.updated_time),
         text(&meta.created_by),
         text(&meta.updated_by),
-        Some(Bind::Bool(meta.is_deleted)),
-        Some(Bind::Text(
-            serde_json::Value::Object(meta.indexed_data.clone()).to_string(),
-        )),
+        Bind::Bool(meta.is_deleted),
+        Bind::Text(serde_json::Value::Object(meta.indexed_data.clone()).to_string()),
         text(meta.rev_status.as_str()),
         text(&meta.rev_created_by),
         text(&meta.rev_updated_by),
@@ -137,17 +132,22 @@ impl MetaRow {
 }
 
 /// Check a table prefix / schema name: letters, digits and `_`, not starting with a digit,
-/// at most 40 characters (so it can be part of an identifier without quoting issues).
-pub(crate) fn check_identifier(what: &str, value: &str, allow_empty: bool) -> Result<()> {
+/// at most `max` characters (so it can be part of an identifier without quoting issues).
+pub(crate) fn check_identifier(
+    what: &str,
+    value: &str,
+    allow_empty: bool,
+    max: usize,
+) -> Result<()> {
     let ok = (allow_empty || !value.is_empty())
-        && value.len() <= 40
+        && value.len() <= max
         && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !value.starts_with(|c: char| c.is_ascii_digit());
     if ok {
         Ok(())
     } else {
         Err(Error::config(format!(
-            "invalid {what} `{value}`: use at most 40 ASCII letters, digits and `_`, not starting with a digit"
+            "invalid {what} `{value}`: use at most {max} ASCII letters, digits and `_`, not starting with a digit"
         )))
     }
 }

@@ -25,6 +25,7 @@
 //! registered as `regexp()`, i.e. exactly the brief's syntax; PostgreSQL: its own POSIX ARE
 //! engine through `~`, which agrees on common patterns but not on every construct).
 
+pub(crate) mod commit;
 pub(crate) mod meta_row;
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
@@ -42,6 +43,9 @@ pub(crate) enum Bind {
     Int(i64),
     Float(f64),
     Bool(bool),
+    Bytes(Vec<u8>),
+    /// A text `NULL`.
+    Null,
 }
 
 #[derive(Debug, Clone)]
@@ -287,6 +291,13 @@ pub(crate) fn meta_column(field: MetaField) -> Column {
 pub(crate) trait Dialect: Send + Sync {
     /// Write the placeholder of the `n`-th bind value (1-based).
     fn placeholder(&self, n: usize, out: &mut String);
+
+    /// What follows the placeholder of the `indexed_data` value in an insert/update
+    /// (`::jsonb` on PostgreSQL).
+    fn json_cast(&self) -> &'static str;
+
+    /// The backend name for error messages.
+    fn backend(&self) -> &'static str;
 
     /// "The value at `path` has one of `tags`" (never `NULL`). `tags` is neither empty nor all.
     fn data_tag_in(&self, path: &str, tags: Tags) -> Pred;

@@ -44,6 +44,14 @@ impl Dialect for Postgres {
         out.push_str(&n.to_string());
     }
 
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn json_cast(&self) -> &'static str {
+        "::jsonb"
+    }
+
     fn data_tag_in(&self, path: &str, tags: Tags) -> Pred {
         let mut names = Vec::new();
         let mut add = |t: Tags, n: &'static str| {
@@ -189,7 +197,7 @@ impl Dialect for Postgres {
             Frag::new()
                 .sql("CASE WHEN ")
                 .frag(typeof_())
-                .sql(" <> 'string' THEN indexed_data -> ")
+                .sql(" IN ('number', 'boolean', 'array', 'object') THEN indexed_data -> ")
                 .bind(key(path))
                 .sql(" END")
                 .sql(dir),

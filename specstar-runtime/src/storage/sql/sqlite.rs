@@ -57,6 +57,14 @@ impl Dialect for Sqlite {
         out.push('?');
     }
 
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn json_cast(&self) -> &'static str {
+        ""
+    }
+
     fn data_tag_in(&self, path: &str, tags: Tags) -> Pred {
         let Some(p) = json_path(path) else {
             return Pred::Const(tags.has(Tags::ABSENT));
