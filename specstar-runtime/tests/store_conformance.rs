@@ -62,3 +62,4 @@ macro_rules! conformance {
 
 conformance!(sqlite, store_common::sqlite);
 conformance!(postgres, store_common::postgres);
+conformance!(disk, store_common::disk);

@@ -8,7 +8,7 @@ use std::cmp::Ordering as CmpOrdering;
 
 use serde_json::Value;
 
-use super::query_check::{NumberRepr, Operand, Scalar, check_operand};
+use super::query_check::{NumberRepr, Operand, Scalar, check_condition, check_operand};
 use crate::model::{ResourceMeta, Result, wire_time};
 use crate::query::{Condition, Direction, FieldPath, MetaField, Query};
 
@@ -31,6 +31,9 @@ pub(crate) fn search_metas<'a>(
     metas: impl IntoIterator<Item = &'a ResourceMeta>,
     query: &Query,
 ) -> Result<Vec<ResourceMeta>> {
+    if let Some(c) = &query.condition {
+        check_condition(c)?;
+    }
     let mut hits = Vec::new();
     for meta in metas {
         if matches(meta, query.condition.as_ref())? {
@@ -51,6 +54,9 @@ pub(crate) fn count_metas<'a>(
     metas: impl IntoIterator<Item = &'a ResourceMeta>,
     query: &Query,
 ) -> Result<u64> {
+    if let Some(c) = &query.condition {
+        check_condition(c)?;
+    }
     let mut n = 0;
     for meta in metas {
         if matches(meta, query.condition.as_ref())? {

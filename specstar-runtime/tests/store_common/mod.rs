@@ -270,6 +270,21 @@ pub async fn sqlite() -> Option<Fixture> {
     )
 }
 
+pub async fn disk() -> Option<Fixture> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = specstar_runtime::storage::disk::DiskStore::open(dir.path().join("data"))
+        .await
+        .expect("open disk store");
+    Some(
+        Fixture {
+            store: Arc::new(store),
+            _keep: vec![Box::new(dir)],
+        }
+        .registered()
+        .await,
+    )
+}
+
 pub async fn postgres() -> Option<Fixture> {
     let url = postgres_reachable().await?;
     let schema = random_schema();
