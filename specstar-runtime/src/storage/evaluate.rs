@@ -252,13 +252,14 @@ fn value_cmp(a: Option<&Value>, b: Option<&Value>) -> CmpOrdering {
         (Some(Value::Number(x)), Some(Value::Number(y))) => numbers_cmp(x, y),
         (Some(Value::String(x)), Some(Value::String(y))) => x.as_bytes().cmp(y.as_bytes()),
         (Some(Value::Bool(x)), Some(Value::Bool(y))) => x.cmp(y),
-        (Some(x), Some(y)) => x.to_string().cmp(&y.to_string()),
+        // Lists and objects all tie: the semantics define no order among them.
         _ => CmpOrdering::Equal,
     }
 }
 
-/// Sort by the query's keys (absent/null last ascending, first descending), ties by
-/// `resource_id`; no keys: `created_time` then `resource_id`.
+/// Sort by the query's keys (numbers < strings < booleans < lists/objects < absent/null, so
+/// absent/null are last ascending and first descending; lists/objects tie among themselves),
+/// ties by `resource_id`; no keys: `created_time` then `resource_id`.
 pub(crate) fn sort_metas(metas: &mut [&ResourceMeta], query: &Query) {
     metas.sort_by(|a, b| {
         if query.sorts.is_empty() {
