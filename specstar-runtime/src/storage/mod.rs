@@ -5,7 +5,16 @@
 //! compare-and-sets the meta that points at it, atomically, with unique entries checked in the
 //! same step. A backend that could only do one half could not keep them.
 
+pub mod config;
+pub mod disk;
 pub mod memory;
+pub mod postgres;
+pub mod sqlite;
+
+mod evaluate;
+mod query_check;
+mod sql;
+mod unique;
 
 use crate::model::{ResourceMeta, Result, RevisionInfo};
 use crate::query::Query;
