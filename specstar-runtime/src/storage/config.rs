@@ -582,11 +582,7 @@ impl BackendConfig {
 
 fn open_memory(context: &ProviderContext) -> Result<Arc<dyn ResourceStore>> {
     Options::new(context, &[])?.finish()?;
-    // LEAD: once storage/memory.rs lands, replace the error below with
-    // `Ok(Arc::new(crate::storage::memory::MemoryStore::new()))`.
-    Err(Error::config(
-        "the `memory` backend is not available in this build yet (storage::memory::MemoryStore)",
-    ))
+    Ok(Arc::new(crate::storage::memory::MemoryStore::new()))
 }
 
 /// Typed access to a provider's options, refusing unknown keys.

@@ -45,7 +45,6 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
-use super::evaluate;
 use super::unique::{canonical_key, unique_entries};
 use super::{Commit, ResourceStore, StoredRevision};
 use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
@@ -624,16 +623,19 @@ impl ResourceStore for DiskStore {
     async fn search(&self, model: &str, query: &Query) -> Result<Vec<ResourceMeta>> {
         let models = self.inner.models.read();
         match models.get(model) {
-            Some(index) => evaluate::search_metas(index.metas.values(), query),
-            None => evaluate::search_metas([], query),
+            Some(index) => Ok(crate::query::eval::apply(query, index.metas.values())?
+                .into_iter()
+                .cloned()
+                .collect()),
+            None => Ok(Vec::new()),
         }
     }
 
     async fn count(&self, model: &str, query: &Query) -> Result<u64> {
         let models = self.inner.models.read();
         match models.get(model) {
-            Some(index) => evaluate::count_metas(index.metas.values(), query),
-            None => evaluate::count_metas([], query),
+            Some(index) => crate::query::eval::count(query, index.metas.values()),
+            None => Ok(0),
         }
     }
 

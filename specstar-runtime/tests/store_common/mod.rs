@@ -270,11 +270,17 @@ pub async fn sqlite() -> Option<Fixture> {
     )
 }
 
-// LEAD: enable with the `memory` line in store_conformance.rs once MemoryStore is merged.
-// pub async fn memory() -> Option<Fixture> {
-//     let store = specstar_runtime::storage::memory::MemoryStore::new();
-//     Some(Fixture { store: Arc::new(store), _keep: Vec::new() }.registered().await)
-// }
+pub async fn memory() -> Option<Fixture> {
+    let store = specstar_runtime::storage::memory::MemoryStore::new();
+    Some(
+        Fixture {
+            store: Arc::new(store),
+            _keep: Vec::new(),
+        }
+        .registered()
+        .await,
+    )
+}
 
 pub async fn disk() -> Option<Fixture> {
     let dir = tempfile::tempdir().expect("temp dir");
