@@ -1,3 +1,8 @@
 //! HTTP: axum routes (one file per route family), error → status mapping, OpenAPI.
 
 mod error;
+pub mod projection;
+pub mod query_params;
+mod user;
+
+pub use user::{Clock, ResolveUser, UserProvider};
