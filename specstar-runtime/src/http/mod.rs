@@ -6,3 +6,4 @@ pub mod query_params;
 mod user;
 
 pub use user::{Clock, ResolveUser, UserProvider};
+pub mod openapi;
