@@ -6,4 +6,5 @@ pub mod query_params;
 mod user;
 
 pub use user::{Clock, ResolveUser, UserProvider};
+pub mod docs;
 pub mod openapi;
