@@ -8,58 +8,16 @@
 //! three-valued (true / false / unknown); a resource matches only when the condition is *true*.
 //! (Detailed operator table: see `tree.rs`.)
 
+mod builder;
+mod calendar;
+mod compare;
+mod eval;
 mod tree;
+mod validate;
+mod wire;
 
+pub use builder::{
+    BoolValue, Field, IndexEnum, MetaFields, OrderedValue, QueryArg, TextValue, TimeValue,
+};
+pub use eval::{CompiledCondition, Truth, apply, count, evaluate, filter, matches, sort_cmp};
 pub use tree::{Condition, Direction, FieldPath, LogicOp, MetaField, Operator, Query, Sort};
-
-use std::marker::PhantomData;
-
-/// A typed handle on one field, returned by the accessors of `Zone::q()`. Its comparison methods
-/// accept only values of the field's type `T`.
-pub struct Field<T> {
-    path: FieldPath,
-    _type: PhantomData<fn() -> T>,
-}
-
-impl<T> Field<T> {
-    /// A data field at a dotted path (generated code calls this).
-    #[doc(hidden)]
-    pub const fn data(path: &'static str) -> Self {
-        Field {
-            path: FieldPath::Data(std::borrow::Cow::Borrowed(path)),
-            _type: PhantomData,
-        }
-    }
-
-    /// A meta field.
-    pub const fn meta(field: MetaField) -> Self {
-        Field {
-            path: FieldPath::Meta(field),
-            _type: PhantomData,
-        }
-    }
-
-    /// The path this handle names.
-    pub fn path(&self) -> &FieldPath {
-        &self.path
-    }
-}
-
-impl<T> Clone for Field<T> {
-    fn clone(&self) -> Self {
-        Field {
-            path: self.path.clone(),
-            _type: PhantomData,
-        }
-    }
-}
-
-impl<T> std::fmt::Debug for Field<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("Field").field(&self.path).finish()
-    }
-}
-
-/// The meta-field accessors every typed query struct derefs to: `Zone::q().created_by()`.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct MetaFields;

@@ -1,0 +1,260 @@
+//! How looked-up values compare with literals and with each other: JSON equality with numeric
+//! numbers, order between numbers or between strings, and the sort order of mixed values.
+//! Shared by the evaluator and the sorter so both agree.
+
+use std::cmp::Ordering;
+
+use serde_json::{Number, Value};
+
+use super::tree::{FieldPath, MetaField};
+use crate::model::{ResourceMeta, Timestamp, wire_time};
+
+/// A JSON number without losing integer precision: two integers compare exactly, anything
+/// involving a float compares as `f64`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Num {
+    I(i64),
+    U(u64),
+    F(f64),
+}
+
+impl Num {
+    pub(crate) fn of(n: &Number) -> Num {
+        if let Some(i) = n.as_i64() {
+            Num::I(i)
+        } else if let Some(u) = n.as_u64() {
+            Num::U(u)
+        } else {
+            Num::F(n.as_f64().unwrap_or(0.0))
+        }
+    }
+
+    fn as_f64(self) -> f64 {
+        match self {
+            Num::I(i) => i as f64,
+            Num::U(u) => u as f64,
+            Num::F(f) => f,
+        }
+    }
+
+    fn as_i128(self) -> Option<i128> {
+        match self {
+            Num::I(i) => Some(i128::from(i)),
+            Num::U(u) => Some(i128::from(u)),
+            Num::F(_) => None,
+        }
+    }
+
+    pub(crate) fn cmp(self, other: Num) -> Ordering {
+        match (self.as_i128(), other.as_i128()) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            _ => self
+                .as_f64()
+                .partial_cmp(&other.as_f64())
+                .unwrap_or(Ordering::Equal),
+        }
+    }
+}
+
+/// A present value as looked up in a meta, borrowed where possible. Meta times stay
+/// timestamps (formatting them for every row would be slow); they behave exactly like their
+/// wire-format string.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Val<'a> {
+    Null,
+    Bool(bool),
+    Num(Num),
+    Str(&'a str),
+    Time(Timestamp),
+    List(&'a [Value]),
+    Object,
+}
+
+impl<'a> Val<'a> {
+    pub(crate) fn of(value: &'a Value) -> Val<'a> {
+        match value {
+            Value::Null => Val::Null,
+            Value::Bool(b) => Val::Bool(*b),
+            Value::Number(n) => Val::Num(Num::of(n)),
+            Value::String(s) => Val::Str(s),
+            Value::Array(items) => Val::List(items),
+            Value::Object(_) => Val::Object,
+        }
+    }
+
+    /// The text of a string or time value.
+    pub(crate) fn text(self) -> Option<std::borrow::Cow<'a, str>> {
+        match self {
+            Val::Str(s) => Some(std::borrow::Cow::Borrowed(s)),
+            Val::Time(t) => Some(std::borrow::Cow::Owned(wire_time::format(&t))),
+            _ => None,
+        }
+    }
+}
+
+/// The value of `field` in `meta`: `None` when a data key is absent.
+pub(crate) fn lookup<'a>(meta: &'a ResourceMeta, field: &FieldPath) -> Option<Val<'a>> {
+    match field {
+        FieldPath::Data(path) => meta.indexed_data.get(path.as_ref()).map(Val::of),
+        FieldPath::Meta(m) => Some(match m {
+            MetaField::ResourceId => Val::Str(&meta.resource_id),
+            MetaField::CurrentRevisionId => Val::Str(&meta.current_revision_id),
+            MetaField::CreatedTime => Val::Time(meta.created_time),
+            MetaField::UpdatedTime => Val::Time(meta.updated_time),
+            MetaField::CreatedBy => Val::Str(&meta.created_by),
+            MetaField::UpdatedBy => Val::Str(&meta.updated_by),
+            MetaField::IsDeleted => Val::Bool(meta.is_deleted),
+            MetaField::SchemaVersion => match &meta.schema_version {
+                Some(v) => Val::Str(v),
+                None => Val::Null,
+            },
+            MetaField::TotalRevisionCount => Val::Num(Num::U(meta.total_revision_count)),
+            MetaField::RevStatus => Val::Str(meta.rev_status.as_str()),
+            MetaField::RevCreatedBy => Val::Str(&meta.rev_created_by),
+            MetaField::RevUpdatedBy => Val::Str(&meta.rev_updated_by),
+            MetaField::RevCreatedTime => Val::Time(meta.rev_created_time),
+            MetaField::RevUpdatedTime => Val::Time(meta.rev_updated_time),
+        }),
+    }
+}
+
+/// A literal of a condition, prepared once per query.
+#[derive(Debug, Clone)]
+pub(crate) struct Lit {
+    pub(crate) value: Value,
+    /// The time a wire-format string literal spells (`None` if it is not one exactly), so a
+    /// meta time compares without being formatted.
+    time: Option<Timestamp>,
+}
+
+impl Lit {
+    pub(crate) fn new(value: Value) -> Lit {
+        let time = match &value {
+            Value::String(s) => canonical_time(s),
+            _ => None,
+        };
+        Lit { value, time }
+    }
+
+    pub(crate) fn is_null(&self) -> bool {
+        self.value.is_null()
+    }
+}
+
+/// `Some(t)` when `s` is exactly the wire format of `t`.
+fn canonical_time(s: &str) -> Option<Timestamp> {
+    if s.len() != 27 || !s.ends_with('Z') {
+        return None;
+    }
+    let t = chrono::DateTime::parse_from_rfc3339(s).ok()?.to_utc();
+    (wire_time::format(&t) == s).then_some(t)
+}
+
+/// JSON equality of a present scalar `y` and a literal: same type and equal, numbers
+/// numerically, bools never equal numbers. Lists and objects equal nothing here.
+pub(crate) fn equals(y: Val<'_>, lit: &Lit) -> bool {
+    match (y, &lit.value) {
+        (Val::Null, Value::Null) => true,
+        (Val::Bool(a), Value::Bool(b)) => a == *b,
+        (Val::Num(a), Value::Number(b)) => a.cmp(Num::of(b)) == Ordering::Equal,
+        (Val::Str(a), Value::String(b)) => a == b,
+        (Val::Time(t), Value::String(_)) => lit.time == Some(t),
+        _ => false,
+    }
+}
+
+/// Order of a present value against a literal: two numbers, or two strings (times as their
+/// wire strings); `None` for any other pair.
+pub(crate) fn order(y: Val<'_>, lit: &Lit) -> Option<Ordering> {
+    match (y, &lit.value) {
+        (Val::Num(a), Value::Number(b)) => Some(a.cmp(Num::of(b))),
+        (Val::Str(a), Value::String(b)) => Some(a.as_bytes().cmp(b.as_bytes())),
+        (Val::Time(t), Value::String(b)) => Some(match lit.time {
+            Some(u) => t.cmp(&u),
+            None => wire_time::format(&t).as_bytes().cmp(b.as_bytes()),
+        }),
+        _ => None,
+    }
+}
+
+/// The sort order of two looked-up values (ascending): numbers < strings < booleans <
+/// lists < objects < null = absent. Lists compare equal to each other, as do objects.
+pub(crate) fn sort_order(a: Option<Val<'_>>, b: Option<Val<'_>>) -> Ordering {
+    fn rank(v: &Option<Val<'_>>) -> u8 {
+        match v {
+            Some(Val::Num(_)) => 0,
+            Some(Val::Str(_) | Val::Time(_)) => 1,
+            Some(Val::Bool(_)) => 2,
+            Some(Val::List(_)) => 3,
+            Some(Val::Object) => 4,
+            Some(Val::Null) | None => 5,
+        }
+    }
+    match (a, b) {
+        (Some(Val::Num(x)), Some(Val::Num(y))) => x.cmp(y),
+        (Some(Val::Str(x)), Some(Val::Str(y))) => x.as_bytes().cmp(y.as_bytes()),
+        (Some(Val::Time(x)), Some(Val::Time(y))) => x.cmp(&y),
+        (Some(x @ (Val::Str(_) | Val::Time(_))), Some(y @ (Val::Str(_) | Val::Time(_)))) => {
+            let (x, y) = (x.text().unwrap_or_default(), y.text().unwrap_or_default());
+            x.as_bytes().cmp(y.as_bytes())
+        }
+        (Some(Val::Bool(x)), Some(Val::Bool(y))) => x.cmp(&y),
+        (a, b) => rank(&a).cmp(&rank(&b)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_compare_numerically_and_exactly() {
+        let one = Lit::new(json!(1.0));
+        assert!(equals(Val::Num(Num::I(1)), &one));
+        assert!(!equals(Val::Bool(true), &Lit::new(json!(1))));
+        let big = Lit::new(json!(9_007_199_254_740_993_i64));
+        assert!(!equals(Val::Num(Num::I(9_007_199_254_740_992)), &big));
+        assert_eq!(
+            order(Val::Num(Num::U(u64::MAX)), &Lit::new(json!(-1))),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(order(Val::Bool(true), &Lit::new(json!(false))), None);
+        assert_eq!(order(Val::Str("a"), &Lit::new(json!(1))), None);
+    }
+
+    #[test]
+    fn times_behave_as_their_wire_strings() {
+        let t = canonical_time("2026-01-02T03:04:05.000006Z").unwrap();
+        assert!(equals(
+            Val::Time(t),
+            &Lit::new(json!("2026-01-02T03:04:05.000006Z"))
+        ));
+        // Not the wire format: never equal, ordered by bytes.
+        let loose = Lit::new(json!("2026-01-02T03:04:05Z"));
+        assert!(!equals(Val::Time(t), &loose));
+        assert_eq!(order(Val::Time(t), &loose), Some(Ordering::Less)); // '.' < 'Z'
+        assert_eq!(
+            order(Val::Time(t), &Lit::new(json!("2026"))),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(canonical_time("2026-01-02T03:04:05.000006+00:00"), None);
+    }
+
+    #[test]
+    fn sort_order_ranks_types_and_puts_null_last() {
+        let vals = [
+            Some(Val::Num(Num::F(2.5))),
+            Some(Val::Str("a")),
+            Some(Val::Bool(false)),
+            Some(Val::List(&[])),
+            Some(Val::Null),
+        ];
+        for (i, a) in vals.iter().enumerate() {
+            for (j, b) in vals.iter().enumerate() {
+                assert_eq!(sort_order(*a, *b), i.cmp(&j));
+            }
+        }
+        assert_eq!(sort_order(None, Some(Val::Null)), Ordering::Equal);
+    }
+}

@@ -1,0 +1,614 @@
+//! Checking a query before it runs: operator/value shapes (for every query), and — against a
+//! resource's descriptor — indexed paths, literal types and time literals.
+//!
+//! Every problem is `Error::BadQuery` naming the query parameter and the field.
+
+use serde_json::Value;
+
+use super::tree::{Condition, FieldPath, MetaField, Operator, Query, Sort};
+use crate::model::{Error, Result, RevisionStatus, wire_time};
+use crate::resource::{IndexKind, ResourceDescriptor};
+
+/// The parameter named by errors about conditions when the caller names none.
+pub(crate) const CONDITIONS: &str = "conditions";
+/// The parameter named by errors about sorts when the caller names none.
+pub(crate) const SORTS: &str = "sorts";
+
+/// A short rendering of a literal for messages.
+pub(crate) fn describe(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() <= 60 {
+        return text;
+    }
+    let cut: String = text.chars().take(57).collect();
+    format!("{cut}...")
+}
+
+fn is_scalar(value: &Value) -> bool {
+    !matches!(value, Value::Array(_) | Value::Object(_))
+}
+
+/// Why `value` is not a valid operand of `op` (whatever the field), if it is not. Regex
+/// patterns are compiled by the caller.
+pub(crate) fn shape_problem(op: Operator, value: &Value) -> Option<String> {
+    let needs = |what: &str| Some(format!("needs {what}, got {}", describe(value)));
+    match op {
+        Operator::Eq | Operator::Ne if !is_scalar(value) => {
+            needs("a scalar (string, number, boolean or null)")
+        }
+        Operator::Gt | Operator::Gte | Operator::Lt | Operator::Lte
+            if !matches!(value, Value::Number(_) | Value::String(_)) =>
+        {
+            needs("a number or a string")
+        }
+        Operator::Contains
+            if !matches!(value, Value::Bool(_) | Value::Number(_) | Value::String(_)) =>
+        {
+            needs("a string, number or boolean")
+        }
+        Operator::StartsWith | Operator::EndsWith | Operator::Regex if !value.is_string() => {
+            needs("a string")
+        }
+        Operator::In | Operator::NotIn => match value {
+            Value::Array(items) if items.iter().all(is_scalar) => None,
+            Value::Array(_) => needs("a list of scalars"),
+            _ => needs("a list"),
+        },
+        Operator::IsNull | Operator::Exists | Operator::IsNa if !value.is_boolean() => {
+            needs("true or false")
+        }
+        _ => None,
+    }
+}
+
+/// `Error::BadQuery` for `field op value`.
+pub(crate) fn compare_error(
+    parameter: &str,
+    field: &FieldPath,
+    op: Operator,
+    problem: &str,
+) -> Error {
+    Error::bad_query(parameter, format!("operator `{op}` on `{field}` {problem}"))
+}
+
+/// Compiles a `regex` operand (the same builder the evaluator uses).
+pub(crate) fn compile_regex(pattern: &str) -> std::result::Result<regex::Regex, String> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| format!("has an invalid pattern: {e}"))
+}
+
+/// Checks one comparison's shape, as every backend must before running it.
+pub(crate) fn check_shape(
+    parameter: &str,
+    field: &FieldPath,
+    op: Operator,
+    value: &Value,
+) -> Result<()> {
+    if let Some(problem) = shape_problem(op, value) {
+        return Err(compare_error(parameter, field, op, &problem));
+    }
+    if op == Operator::Regex
+        && let Some(pattern) = value.as_str()
+        && let Err(problem) = compile_regex(pattern)
+    {
+        return Err(compare_error(parameter, field, op, &problem));
+    }
+    Ok(())
+}
+
+/// What the descriptor says about a field.
+struct FieldInfo {
+    kind: IndexKind,
+    list: bool,
+}
+
+fn resolve(
+    descriptor: &ResourceDescriptor,
+    field: &FieldPath,
+    parameter: &str,
+) -> Result<FieldInfo> {
+    match field {
+        FieldPath::Meta(meta) => Ok(FieldInfo {
+            kind: meta.kind(),
+            list: false,
+        }),
+        FieldPath::Data(path) => match descriptor.index(path) {
+            Some(index) => Ok(FieldInfo {
+                kind: index.kind,
+                list: index.list,
+            }),
+            None => {
+                let indexed: Vec<&str> = descriptor.indexes.iter().map(|i| i.path).collect();
+                let indexed = if indexed.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    indexed.join(", ")
+                };
+                Err(Error::bad_query(
+                    parameter,
+                    format!(
+                        "field `{path}` of {} is not indexed; indexed fields: {indexed}",
+                        descriptor.name
+                    ),
+                ))
+            }
+        },
+    }
+}
+
+fn kind_name(kind: IndexKind) -> &'static str {
+    match kind {
+        IndexKind::String => "a string",
+        IndexKind::Integer => "an integer",
+        IndexKind::Float => "a number",
+        IndexKind::Boolean => "a boolean",
+        IndexKind::DateTime => "an RFC 3339 time with an offset (e.g. \"2026-01-02T03:04:05Z\")",
+        IndexKind::Any => "any value",
+    }
+}
+
+fn parse_time(s: &str) -> Option<crate::model::Timestamp> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.to_utc())
+}
+
+/// Does the literal `v` fit a field of `kind`? (`null` always fits: it is unknown, not wrong.)
+fn fits(kind: IndexKind, v: &Value) -> bool {
+    match (kind, v) {
+        (_, Value::Null) | (IndexKind::Any, _) => true,
+        (IndexKind::String, Value::String(_)) => true,
+        (IndexKind::Integer | IndexKind::Float, Value::Number(_)) => true,
+        (IndexKind::Boolean, Value::Bool(_)) => true,
+        (IndexKind::DateTime, Value::String(s)) => parse_time(s).is_some(),
+        _ => false,
+    }
+}
+
+fn check_typed(
+    descriptor: &ResourceDescriptor,
+    parameter: &str,
+    field: &FieldPath,
+    op: Operator,
+    value: &Value,
+) -> Result<()> {
+    check_shape(parameter, field, op, value)?;
+    let info = resolve(descriptor, field, parameter)?;
+    let fail = |problem: String| Err(compare_error(parameter, field, op, &problem));
+    let must_fit = |v: &Value| -> Result<()> {
+        if fits(info.kind, v) {
+            return Ok(());
+        }
+        fail(format!(
+            "needs {} (the field's type), got {}",
+            kind_name(info.kind),
+            describe(v)
+        ))
+    };
+    let values: &[Value] = match value {
+        Value::Array(items) => items,
+        single => std::slice::from_ref(single),
+    };
+    let is_text = matches!(
+        info.kind,
+        IndexKind::String | IndexKind::DateTime | IndexKind::Any
+    );
+    match op {
+        Operator::IsNull | Operator::Exists | Operator::IsNa => return Ok(()),
+        _ if info.list && op != Operator::Contains => {
+            return fail(format!(
+                "cannot be used: `{field}` is a list; search its elements with `contains`"
+            ));
+        }
+        Operator::Contains if info.list => must_fit(value)?,
+        Operator::Contains | Operator::StartsWith | Operator::EndsWith | Operator::Regex => {
+            if !is_text {
+                return fail(format!(
+                    "needs a string field, but `{field}` holds {}",
+                    kind_name(info.kind)
+                ));
+            }
+            if !value.is_string() {
+                return fail(format!("needs a string, got {}", describe(value)));
+            }
+        }
+        Operator::Gt | Operator::Gte | Operator::Lt | Operator::Lte
+            if info.kind == IndexKind::Boolean =>
+        {
+            return fail("cannot order booleans".to_owned());
+        }
+        _ => {
+            for v in values {
+                must_fit(v)?;
+            }
+        }
+    }
+    if field == &FieldPath::Meta(MetaField::RevStatus)
+        && matches!(
+            op,
+            Operator::Eq | Operator::Ne | Operator::In | Operator::NotIn
+        )
+    {
+        for v in values {
+            if let Some(s) = v.as_str()
+                && s.parse::<RevisionStatus>().is_err()
+            {
+                return fail(format!(
+                    "got unknown revision status {} (expected \"draft\" or \"stable\")",
+                    describe(v)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_sort(descriptor: &ResourceDescriptor, parameter: &str, sort: &Sort) -> Result<()> {
+    resolve(descriptor, &sort.field, parameter).map(|_| ())
+}
+
+impl Condition {
+    /// Checks the condition against `descriptor`: every data path is indexed, every operand
+    /// fits its operator and the field's type, regexes compile, times carry an offset.
+    /// Errors are `Error::BadQuery` naming `parameter` and the field.
+    pub fn validate(&self, descriptor: &ResourceDescriptor, parameter: &str) -> Result<()> {
+        let mut result = Ok(());
+        self.for_each_compare(&mut |field, op, value| {
+            if result.is_ok() {
+                result = check_typed(descriptor, parameter, field, op, value);
+            }
+        });
+        result
+    }
+}
+
+impl Query {
+    /// Checks the query against the resource: see [`Condition::validate`]; sort keys must be
+    /// meta fields or indexed paths. Errors name `conditions` or `sorts`.
+    ///
+    /// ```
+    /// # use specstar_runtime::query::{Condition, FieldPath, Operator, Query};
+    /// # use specstar_runtime::resource::{IndexKind, IndexSpec, ResourceDescriptor};
+    /// static MONSTER: ResourceDescriptor = ResourceDescriptor {
+    ///     name: "monster", type_name: "Monster", description: None,
+    ///     indexes: &[IndexSpec { path: "name", kind: IndexKind::String, unique: false, nullable: false, list: false }],
+    ///     refs: &[], display_name: None, default_status: None, encoding: None, version: None,
+    /// };
+    /// let q = Query::from(Condition::compare(FieldPath::parse("hp"), Operator::Gt, 3));
+    /// let err = q.validate(&MONSTER).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "bad query parameter `conditions`: field `hp` of monster is not indexed; indexed fields: name"
+    /// );
+    /// ```
+    pub fn validate(&self, descriptor: &ResourceDescriptor) -> Result<()> {
+        if let Some(condition) = &self.condition {
+            condition.validate(descriptor, CONDITIONS)?;
+        }
+        for sort in &self.sorts {
+            check_sort(descriptor, SORTS, sort)?;
+        }
+        Ok(())
+    }
+
+    /// Like [`Query::validate`], but every error names `parameter` (e.g. `"qb"`).
+    pub fn validate_as(&self, descriptor: &ResourceDescriptor, parameter: &str) -> Result<()> {
+        if let Some(condition) = &self.condition {
+            condition.validate(descriptor, parameter)?;
+        }
+        for sort in &self.sorts {
+            check_sort(descriptor, parameter, sort)?;
+        }
+        Ok(())
+    }
+
+    /// Validates the query and rewrites every time literal compared with a time field
+    /// (`created_time`, … and `DateTime` indexes) into the wire format
+    /// (`2026-01-02T03:04:05.000000Z`), so string order is time order. Call this on any
+    /// query that came from outside before handing it to a store.
+    ///
+    /// ```
+    /// # use specstar_runtime::query::{Condition, MetaField, Operator, Query};
+    /// # use specstar_runtime::resource::ResourceDescriptor;
+    /// # static ZONE: ResourceDescriptor = ResourceDescriptor {
+    /// #     name: "zone", type_name: "Zone", description: None, indexes: &[], refs: &[],
+    /// #     display_name: None, default_status: None, encoding: None, version: None };
+    /// let q = Query::from(Condition::compare(MetaField::CreatedTime, Operator::Gte, "2026-01-02T05:00:00+02:00"));
+    /// let q = q.prepare(&ZONE).unwrap();
+    /// assert_eq!(
+    ///     q.condition,
+    ///     Some(Condition::compare(MetaField::CreatedTime, Operator::Gte, "2026-01-02T03:00:00.000000Z"))
+    /// );
+    /// ```
+    pub fn prepare(mut self, descriptor: &ResourceDescriptor) -> Result<Query> {
+        self.validate(descriptor)?;
+        if let Some(condition) = &mut self.condition {
+            normalize_times(condition, descriptor);
+        }
+        Ok(self)
+    }
+
+    /// Like [`Query::prepare`], but every error names `parameter`.
+    pub fn prepare_as(mut self, descriptor: &ResourceDescriptor, parameter: &str) -> Result<Query> {
+        self.validate_as(descriptor, parameter)?;
+        if let Some(condition) = &mut self.condition {
+            normalize_times(condition, descriptor);
+        }
+        Ok(self)
+    }
+}
+
+/// Rewrites time literals of a validated condition into the wire format.
+fn normalize_times(condition: &mut Condition, descriptor: &ResourceDescriptor) {
+    match condition {
+        Condition::Compare { field, op, value } => {
+            let kind = match field {
+                FieldPath::Meta(meta) => meta.kind(),
+                FieldPath::Data(path) => descriptor
+                    .index(path)
+                    .map_or(IndexKind::Any, |index| index.kind),
+            };
+            let is_value_op = matches!(
+                op,
+                Operator::Eq
+                    | Operator::Ne
+                    | Operator::Gt
+                    | Operator::Gte
+                    | Operator::Lt
+                    | Operator::Lte
+                    | Operator::In
+                    | Operator::NotIn
+                    | Operator::Contains
+            );
+            if kind != IndexKind::DateTime || !is_value_op {
+                return;
+            }
+            let normalize = |v: &mut Value| {
+                if let Some(t) = v.as_str().and_then(parse_time) {
+                    *v = Value::String(wire_time::format(&t));
+                }
+            };
+            match value {
+                Value::Array(items) => items.iter_mut().for_each(normalize),
+                single => normalize(single),
+            }
+        }
+        Condition::And(children) | Condition::Or(children) => {
+            for child in children {
+                normalize_times(child, descriptor);
+            }
+        }
+        Condition::Not(inner) => normalize_times(inner, descriptor),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::IndexSpec;
+    use serde_json::json;
+
+    const fn index(path: &'static str, kind: IndexKind, list: bool) -> IndexSpec {
+        IndexSpec {
+            path,
+            kind,
+            unique: false,
+            nullable: false,
+            list,
+        }
+    }
+
+    static MONSTER: ResourceDescriptor = ResourceDescriptor {
+        name: "monster",
+        type_name: "Monster",
+        description: None,
+        indexes: &[
+            index("name", IndexKind::String, false),
+            index("level", IndexKind::Integer, false),
+            index("ratio", IndexKind::Float, false),
+            index("alive", IndexKind::Boolean, false),
+            index("seen", IndexKind::DateTime, false),
+            index("tags", IndexKind::String, true),
+            index("extra.any", IndexKind::Any, false),
+        ],
+        refs: &[],
+        display_name: None,
+        default_status: None,
+        encoding: None,
+        version: None,
+    };
+
+    fn check(path: &str, op: Operator, value: Value) -> Result<()> {
+        Query::from(Condition::compare(FieldPath::parse(path), op, value)).validate(&MONSTER)
+    }
+
+    fn problem(path: &str, op: Operator, value: Value) -> String {
+        match check(path, op, value.clone()) {
+            Err(Error::BadQuery { parameter, message }) => {
+                assert_eq!(parameter, "conditions");
+                message
+            }
+            other => panic!("{path} {op} {value}: expected BadQuery, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn accepts_well_typed_conditions() {
+        let ok = [
+            ("name", Operator::Eq, json!("x")),
+            ("name", Operator::Eq, json!(null)),
+            ("level", Operator::Gt, json!(3)),
+            ("level", Operator::Lte, json!(2.5)),
+            ("ratio", Operator::In, json!([1, 2.5])),
+            ("alive", Operator::Ne, json!(false)),
+            ("seen", Operator::Gte, json!("2026-01-02T03:04:05+01:00")),
+            ("seen", Operator::StartsWith, json!("2026-01")),
+            ("tags", Operator::Contains, json!("red")),
+            ("tags", Operator::Exists, json!(true)),
+            ("name", Operator::Regex, json!("^a.*b$")),
+            ("extra.any", Operator::Eq, json!(true)),
+            ("extra.any", Operator::Gt, json!("x")),
+            ("created_time", Operator::Lt, json!("2026-01-02T03:04:05Z")),
+            ("rev_status", Operator::In, json!(["draft", "stable"])),
+            ("total_revision_count", Operator::Gte, json!(2)),
+            ("schema_version", Operator::IsNull, json!(true)),
+            ("level", Operator::NotIn, json!([])),
+        ];
+        for (path, op, value) in ok {
+            assert!(
+                check(path, op, value.clone()).is_ok(),
+                "{path} {op} {value}: {:?}",
+                check(path, op, value.clone())
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_unindexed_fields_naming_them() {
+        let message = problem("hp", Operator::Eq, json!(1));
+        assert_eq!(
+            message,
+            "field `hp` of monster is not indexed; indexed fields: name, level, ratio, alive, seen, tags, extra.any"
+        );
+        let sorts = Query::new().sort(Sort::asc(FieldPath::data("hp")));
+        match sorts.validate(&MONSTER) {
+            Err(Error::BadQuery { parameter, message }) => {
+                assert_eq!(parameter, "sorts");
+                assert!(message.contains("`hp` of monster is not indexed"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            Query::new()
+                .sort(Sort::desc(MetaField::SchemaVersion))
+                .validate(&MONSTER)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn rejects_bad_shapes_and_types() {
+        let cases = [
+            ("level", Operator::In, json!(3), "needs a list"),
+            ("level", Operator::NotIn, json!([[1]]), "list of scalars"),
+            ("level", Operator::Exists, json!("yes"), "true or false"),
+            ("level", Operator::IsNa, json!(1), "true or false"),
+            (
+                "name",
+                Operator::Regex,
+                json!("(unclosed"),
+                "invalid pattern",
+            ),
+            ("name", Operator::StartsWith, json!(1), "needs a string"),
+            ("name", Operator::Eq, json!([1]), "needs a scalar"),
+            ("name", Operator::Gt, json!(true), "a number or a string"),
+            (
+                "name",
+                Operator::Contains,
+                json!(null),
+                "string, number or boolean",
+            ),
+            (
+                "level",
+                Operator::Eq,
+                json!("x"),
+                "needs an integer (the field's type), got \"x\"",
+            ),
+            ("level", Operator::In, json!([1, "2"]), "needs an integer"),
+            ("ratio", Operator::Gt, json!("1"), "needs a number"),
+            ("alive", Operator::Eq, json!(1), "needs a boolean"),
+            ("alive", Operator::Gt, json!(1), "cannot order booleans"),
+            ("name", Operator::Lt, json!(3), "needs a string"),
+            (
+                "level",
+                Operator::Contains,
+                json!("1"),
+                "needs a string field",
+            ),
+            ("level", Operator::Regex, json!("1"), "needs a string field"),
+            ("seen", Operator::Gte, json!("2026-01-02"), "RFC 3339"),
+            (
+                "seen",
+                Operator::Gte,
+                json!("2026-01-02T03:04:05"),
+                "RFC 3339",
+            ),
+            ("created_time", Operator::Eq, json!(5), "RFC 3339"),
+            ("tags", Operator::Eq, json!("red"), "is a list"),
+            ("tags", Operator::In, json!(["red"]), "is a list"),
+            ("tags", Operator::Contains, json!(1), "needs a string"),
+            (
+                "rev_status",
+                Operator::Eq,
+                json!("published"),
+                "unknown revision status",
+            ),
+            ("is_deleted", Operator::Eq, json!("true"), "needs a boolean"),
+        ];
+        for (path, op, value, expected) in cases {
+            let message = problem(path, op, value.clone());
+            assert!(message.contains(expected), "{path} {op} {value}: {message}");
+            assert!(message.contains(&format!("`{path}`")), "{message}");
+        }
+    }
+
+    #[test]
+    fn validates_nested_conditions_and_names_the_given_parameter() {
+        let ok = Condition::compare(FieldPath::parse("level"), Operator::Gt, 1);
+        let bad = Condition::compare(FieldPath::parse("hp"), Operator::Gt, 1);
+        let q = Query::from(ok.clone() & !(ok | bad));
+        match q.validate_as(&MONSTER, "qb") {
+            Err(Error::BadQuery { parameter, message }) => {
+                assert_eq!(parameter, "qb");
+                assert!(message.contains("`hp`"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn prepare_normalizes_time_literals_only_on_time_fields() {
+        let q = Query::from(
+            Condition::compare(
+                FieldPath::parse("seen"),
+                Operator::In,
+                json!(["2026-01-02T03:04:05+01:00", null]),
+            ) & Condition::compare(
+                MetaField::UpdatedTime,
+                Operator::Lt,
+                "2026-01-02T03:04:05.5Z",
+            ) & Condition::compare(
+                FieldPath::parse("seen"),
+                Operator::StartsWith,
+                "2026-01-02T03:04:05+01:00",
+            ) & Condition::compare(
+                FieldPath::parse("name"),
+                Operator::Eq,
+                "2026-01-02T03:04:05+01:00",
+            ),
+        )
+        .prepare(&MONSTER)
+        .unwrap();
+        let Some(Condition::And(parts)) = q.condition else {
+            panic!()
+        };
+        let values: Vec<Value> = parts
+            .into_iter()
+            .map(|c| match c {
+                Condition::Compare { value, .. } => value,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            values,
+            vec![
+                json!(["2026-01-02T02:04:05.000000Z", null]),
+                json!("2026-01-02T03:04:05.500000Z"),
+                json!("2026-01-02T03:04:05+01:00"),
+                json!("2026-01-02T03:04:05+01:00"),
+            ]
+        );
+    }
+}
