@@ -85,16 +85,26 @@ pub fn unknown_model(name: &str) -> Response {
 /// Who makes the request and when (see [`super::UserProvider`] and [`super::Clock`]).
 #[derive(Debug, Clone)]
 pub struct Caller {
-    /// The acting user.
-    pub user: String,
+    /// The user the provider found (`None`: the default user).
+    pub user: Option<String>,
     /// The time of the write (`None`: the manager's clock).
     pub now: Option<Timestamp>,
 }
 
+/// The user of requests that name none when no default user is configured.
+pub const ANONYMOUS: &str = "anonymous";
+
 impl Caller {
-    /// `model` acting as this caller.
+    /// `model` acting as this caller: the provider's user, else the model's configured default
+    /// user, else `"anonymous"`.
     pub fn on(&self, model: &Model) -> Model {
-        let model = model.as_user(self.user.clone());
+        let user = match &self.user {
+            Some(user) => user.clone(),
+            None => model
+                .default_user()
+                .unwrap_or_else(|| ANONYMOUS.to_owned()),
+        };
+        let model = model.as_user(user);
         match self.now {
             Some(t) => model.at(t),
             None => model,
@@ -106,15 +116,8 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let user = match state.options().users.resolve(parts).await? {
-            Some(user) => user,
-            None => state
-                .spec()
-                .default_user()
-                .unwrap_or_else(|| "anonymous".to_owned()),
-        };
         Ok(Caller {
-            user,
+            user: state.options().users.resolve(parts).await?,
             now: state.options().clock.as_ref().map(|c| c.now()),
         })
     }

@@ -24,6 +24,7 @@ use serde_json::Value;
 
 use crate::model::{Error, Result, RevisionStatus, wire_time};
 use crate::query::{Condition, FieldPath, MetaField, Operator, Query, Sort};
+use crate::resource::ResourceDescriptor;
 
 /// The decoded URL query string: `(name, value)` pairs in order, names with a trailing `[]`
 /// normalised (`partial[]` → `partial`).
@@ -208,7 +209,7 @@ pub enum DeletedFilter {
 ///
 /// `with_paging = false` (count) ignores `limit` and `offset`.
 pub fn to_query(
-    model: &str,
+    descriptor: &ResourceDescriptor,
     qs: &QueryString,
     deleted: DeletedFilter,
     limits: QueryLimits,
@@ -230,7 +231,7 @@ pub fn to_query(
             .collect();
         if !explicit.is_empty() {
             return Err(Error::Validation {
-                resource: model.to_owned(),
+                resource: descriptor.name.to_owned(),
                 field: Some("qb".into()),
                 message: format!(
                     "`qb` cannot be combined with {}; put every filter and sort in the qb expression",
@@ -287,6 +288,13 @@ pub fn to_query(
         }
     };
 
+    // validate against the model (indexed fields, operand types) and normalise time literals
+    let query = if qs.has("qb") {
+        query.prepare_as(descriptor, "qb")?
+    } else {
+        query.prepare(descriptor)?
+    };
+    let mut query = query;
     if with_paging {
         if let Some(limit) = qs.usize("limit")? {
             query.limit = Some(limit);
@@ -321,8 +329,8 @@ fn and(a: Option<Condition>, b: Condition) -> Condition {
     }
 }
 
-// PENDING(query branch): the qb parser and the wire serde of conditions/sorts live in
-// `crate::query`; these three seams switch to them when that branch is merged.
+// PENDING(query branch): the qb parser lives in `crate::query`; this seam switches to it when
+// that part of the branch is merged.
 /// `qb=`: the query-builder expression (parsed by `crate::query`, never evaluated as code).
 fn parse_qb(_raw: &str) -> Result<Query> {
     Err(Error::bad_query(
@@ -333,16 +341,15 @@ fn parse_qb(_raw: &str) -> Result<Query> {
 
 /// `conditions=` / `data_conditions=`: a JSON array of conditions (ANDed). Bad JSON → 400.
 fn parse_conditions(name: &str, raw: &str) -> Result<Condition> {
-    let _: Vec<Value> = serde_json::from_str(raw)
+    let conditions: Vec<Condition> = serde_json::from_str(raw)
         .map_err(|e| Error::bad_query(name, format!("expected a JSON array of conditions: {e}")))?;
-    Err(Error::bad_query(name, "not supported yet"))
+    Ok(Condition::And(conditions))
 }
 
 /// `sorts=`: a JSON array of sort keys. Bad JSON → 400.
 fn parse_sorts(raw: &str) -> Result<Vec<Sort>> {
-    let _: Vec<Value> = serde_json::from_str(raw)
-        .map_err(|e| Error::bad_query("sorts", format!("expected a JSON array of sorts: {e}")))?;
-    Err(Error::bad_query("sorts", "not supported yet"))
+    serde_json::from_str(raw)
+        .map_err(|e| Error::bad_query("sorts", format!("expected a JSON array of sorts: {e}")))
 }
 
 #[cfg(test)]
@@ -350,9 +357,29 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    use crate::resource::{IndexKind, IndexSpec};
+
+    static ZONE: ResourceDescriptor = ResourceDescriptor {
+        name: "zone",
+        type_name: "Zone",
+        description: None,
+        indexes: &[IndexSpec {
+            path: "level",
+            kind: IndexKind::Integer,
+            unique: false,
+            nullable: false,
+            list: false,
+        }],
+        refs: &[],
+        display_name: None,
+        default_status: None,
+        encoding: None,
+        version: None,
+    };
+
     fn query(raw: &str) -> Result<Query> {
         to_query(
-            "zone",
+            &ZONE,
             &QueryString::parse(Some(raw)),
             DeletedFilter::FromRequest,
             QueryLimits::default(),
@@ -360,7 +387,7 @@ mod tests {
         )
     }
 
-    fn conditions(q: &Query) -> Vec<Condition> {
+    fn conditions_of(q: &Query) -> Vec<Condition> {
         match q.condition.clone() {
             Some(Condition::And(all)) => all,
             other => panic!("expected an And, got {other:?}"),
@@ -371,12 +398,12 @@ mod tests {
     fn is_deleted_defaults_to_false_and_is_anded() {
         let q = query("").unwrap();
         assert_eq!(
-            conditions(&q),
+            conditions_of(&q),
             [meta_cmp(MetaField::IsDeleted, Operator::Eq, json!(false))]
         );
         let q = query("is_deleted=true").unwrap();
         assert_eq!(
-            conditions(&q),
+            conditions_of(&q),
             [meta_cmp(MetaField::IsDeleted, Operator::Eq, json!(true))]
         );
         assert!(query("is_deleted=maybe").is_err());
@@ -386,7 +413,7 @@ mod tests {
     fn time_bounds_need_an_offset_and_are_normalised() {
         let q = query("created_time_start=2026-01-01T10:00:00%2B02:00").unwrap();
         assert_eq!(
-            conditions(&q)[1],
+            conditions_of(&q)[1],
             meta_cmp(
                 MetaField::CreatedTime,
                 Operator::Gte,
@@ -396,7 +423,7 @@ mod tests {
         // an unescaped `+` arrives as a space
         let q = query("updated_time_end=2026-01-01T10:00:00+02:00").unwrap();
         assert_eq!(
-            conditions(&q)[1],
+            conditions_of(&q)[1],
             meta_cmp(
                 MetaField::UpdatedTime,
                 Operator::Lte,
@@ -414,7 +441,7 @@ mod tests {
     #[test]
     fn repeatable_user_filters_become_in() {
         let q = query("created_bys=alice&created_bys[]=bob&rev_statuses=draft").unwrap();
-        let all = conditions(&q);
+        let all = conditions_of(&q);
         assert!(all.contains(&meta_cmp(
             MetaField::CreatedBy,
             Operator::In,
@@ -450,7 +477,7 @@ mod tests {
         };
         let q = |raw| {
             to_query(
-                "zone",
+                &ZONE,
                 &QueryString::parse(Some(raw)),
                 DeletedFilter::FromRequest,
                 limits,
@@ -467,7 +494,7 @@ mod tests {
     #[test]
     fn count_ignores_paging_and_fixed_deleted_wins() {
         let q = to_query(
-            "zone",
+            &ZONE,
             &QueryString::parse(Some("limit=1&offset=3&is_deleted=false")),
             DeletedFilter::Fixed(true),
             QueryLimits::default(),
@@ -476,9 +503,38 @@ mod tests {
         .unwrap();
         assert_eq!((q.limit, q.offset), (None, 0));
         assert_eq!(
-            conditions(&q),
+            conditions_of(&q),
             [meta_cmp(MetaField::IsDeleted, Operator::Eq, json!(true))]
         );
+    }
+
+    #[test]
+    fn conditions_and_sorts_use_the_wire_format_and_are_validated() {
+        let conditions = enc(r#"[{"field_path": "level", "operator": "gte", "value": 3},
+                {"operator": "or", "conditions": [{"field_path": "created_by", "operator": "eq", "value": "alice"}]}]"#);
+        let sorts = enc(r#"[{"type": "data", "field_path": "level", "direction": "-"}]"#);
+        let q = query(&format!("conditions={conditions}&sorts={sorts}")).unwrap();
+        let all = conditions_of(&q);
+        assert_eq!(all.len(), 2, "is_deleted and the conditions group: {all:?}");
+        assert_eq!(q.sorts.len(), 1);
+        assert_eq!(q.sorts[0].direction, crate::query::Direction::Desc);
+        // a field that is not indexed is a clear 400 naming the parameter
+        let bad = enc(r#"[{"field_path": "hp", "operator": "eq", "value": 1}]"#);
+        let e = query(&format!("conditions={bad}")).unwrap_err();
+        assert_eq!(e.status().as_u16(), 400);
+        assert!(e.to_string().contains("hp"), "{e}");
+        let bad_sort = enc(r#"[{"type": "meta", "key": "colour"}]"#);
+        assert_eq!(
+            query(&format!("sorts={bad_sort}"))
+                .unwrap_err()
+                .status()
+                .as_u16(),
+            400
+        );
+    }
+
+    fn enc(raw: &str) -> String {
+        form_urlencoded::byte_serialize(raw.as_bytes()).collect()
     }
 
     #[test]

@@ -55,7 +55,15 @@ impl AppState {
         self.0
             .openapi
             .get_or_init(|| {
-                let docs: Vec<ModelDoc> = self.spec().models().map(|m| m.doc()).collect();
+                let docs: Vec<ModelDoc> = self
+                    .spec()
+                    .models()
+                    .iter()
+                    .map(|m| ModelDoc {
+                        descriptor: m.descriptor(),
+                        schema: m.schema_fn(),
+                    })
+                    .collect();
                 let doc = openapi::document(&docs);
                 Bytes::from(serde_json::to_vec(&doc).unwrap_or_default())
             })

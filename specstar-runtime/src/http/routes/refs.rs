@@ -13,7 +13,7 @@ use crate::http::extract::Target;
 use crate::http::router::AppState;
 use crate::model::{Error, Result};
 use crate::query::{Condition, FieldPath, MetaField, Operator, Query};
-use crate::resource::RefType;
+use crate::resource::{RefType, Relationship};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -73,19 +73,6 @@ async fn referrers(
     Ok(Json(out))
 }
 
-async fn relationships(State(state): State<AppState>) -> Json<Vec<Value>> {
-    let mut out = Vec::new();
-    for source in state.spec().models() {
-        for r in source.descriptor().refs {
-            out.push(json!({
-                "source": source.name(),
-                "source_field": r.field,
-                "target": r.target,
-                "ref_type": r.ref_type,
-                "on_delete": r.on_delete,
-                "nullable": r.nullable,
-            }));
-        }
-    }
-    Json(out)
+async fn relationships(State(state): State<AppState>) -> Json<Vec<Relationship>> {
+    Json(state.spec().relationships().to_vec())
 }
