@@ -3,20 +3,35 @@
 #![deny(unsafe_code)]
 
 pub use specstar_derive::{IndexValue, Resource};
+pub use specstar_runtime::app::{ResourceOptions, SpecStar, SpecStarBuilder};
 pub use specstar_runtime::model::{
     Encoding, Error, Resource as Stored, ResourceMeta, Result, RevisionInfo, RevisionList,
     RevisionStatus, Timestamp,
 };
 pub use specstar_runtime::query::{Condition, Field, MetaFields, Query};
+pub use specstar_runtime::resource::patch::Patch;
 pub use specstar_runtime::resource::{
-    IndexKind, IndexSpec, IndexValue, OnDelete, RefSpec, RefType, Resource, ResourceDescriptor,
-    UniqueValue,
+    ConstraintChecker, Get, GetOptions, IndexKind, IndexSpec, IndexValue, ModelHandle, Modify,
+    OnDelete, OperationContext, RefSpec, RefType, Relationship, Resource, ResourceDescriptor,
+    ResourceManager, RevisionListQuery, Search, UniqueValue, Validator,
 };
+pub use specstar_runtime::storage::{ResourceStore, memory::MemoryStore};
+
+/// Event phases, actions and handlers (`before`, `after`, `on_success`, `on_failure`).
+pub mod events {
+    pub use specstar_runtime::events::*;
+}
+
+/// Permission checkers.
+pub mod auth {
+    pub use specstar_runtime::auth::*;
+}
 
 /// `use specstar::prelude::*;` brings the derive, the traits and the common types into scope.
 pub mod prelude {
     pub use crate::{
-        Encoding, Error, IndexValue, Resource, ResourceMeta, RevisionInfo, RevisionStatus,
+        Encoding, Error, IndexValue, Modify, Resource, ResourceManager, ResourceMeta, RevisionInfo,
+        RevisionStatus, SpecStar,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};

@@ -221,7 +221,7 @@ pub fn to_query(
     };
     let deleted_condition = meta_cmp(MetaField::IsDeleted, Operator::Eq, Value::Bool(is_deleted));
 
-    let mut query = if let Some(qb) = qs.get("qb") {
+    let query = if let Some(qb) = qs.get("qb") {
         let explicit: Vec<&str> = EXCLUSIVE_WITH_QB
             .iter()
             .copied()

@@ -1,11 +1,33 @@
 //! The [`Resource`] trait implemented by `#[derive(Resource)]`, its descriptor, the
 //! [`ResourceManager`], ids, hashing, and the operation context.
 
+pub mod context;
 pub mod descriptor;
+pub mod encoding;
+pub(crate) mod engine;
+pub mod hash;
+pub mod ids;
 pub mod index_value;
+pub mod indexing;
+mod manager;
+pub(crate) mod model_type;
+mod modify;
+pub mod patch;
+pub mod refs;
+mod revision_list;
+pub mod search;
+pub mod validate;
 
+pub use context::{OperationContext, SYSTEM_USER};
 pub use descriptor::{IndexKind, IndexSpec, OnDelete, RefSpec, RefType, ResourceDescriptor};
+pub use engine::{GetOptions, ModelHandle};
 pub use index_value::{IndexValue, UniqueValue};
+pub use manager::{Get, ResourceManager};
+pub use modify::Modify;
+pub use refs::Relationship;
+pub use revision_list::RevisionListQuery;
+pub use search::Search;
+pub use validate::{ConstraintChecker, Validator};
 
 use serde::{Serialize, de::DeserializeOwned};
 

@@ -1,0 +1,364 @@
+//! Data writes: create, update, patch, modify.
+
+use serde_json::Value;
+
+use super::scope::{Parts, Written};
+use super::{MAX_WRITE_ATTEMPTS, ModelHandle, backoff, gave_up};
+use crate::events::Action;
+use crate::model::{Error, ResourceMeta, Result, RevisionInfo, RevisionStatus};
+use crate::resource::context::ResolvedContext;
+use crate::resource::indexing;
+use crate::resource::model_type::Prepared;
+use crate::resource::patch::{self, Patch};
+use crate::resource::{Modify, ids};
+use crate::storage::{Commit, StoredRevision};
+
+impl ModelHandle {
+    /// Create a resource from `data`; returns its first revision.
+    ///
+    /// Errors: `Validation` (data does not decode into the type, or a validator or
+    /// constraint refused it), `UniqueViolation`, plus the pipeline errors (`PermissionDenied`,
+    /// `MissingContext`, a before-handler's error).
+    pub async fn create(&self, data: Value) -> Result<RevisionInfo> {
+        let action = Action::Create;
+        let parts = Parts::default().input(&data);
+        let ctx = self.begin(action, parts).await?;
+        let result = self.create_inner(&ctx, data.clone()).await;
+        self.finish(action, &ctx, parts, result)
+            .await
+            .map(|w| w.info)
+    }
+
+    async fn create_inner(&self, ctx: &ResolvedContext, data: Value) -> Result<Written> {
+        let model = &self.engine.model_type;
+        let prepared = model.prepare(data, self.engine.encoding)?;
+        model.check_constraints(&prepared.value, None, None).await?;
+
+        let id = ids::new_resource_id(self.name());
+        let info = RevisionInfo {
+            uid: ids::new_uid(),
+            resource_id: id.clone(),
+            revision_id: ids::revision_id(&id, 1),
+            parent_revision_id: None,
+            schema_version: self.engine.descriptor.version.map(str::to_owned),
+            data_hash: prepared.hash.clone(),
+            status: self.engine.default_status,
+            created_time: ctx.now,
+            updated_time: ctx.now,
+            created_by: ctx.user.clone(),
+            updated_by: ctx.user.clone(),
+            parent_schema_version: None,
+        };
+        let meta = ResourceMeta {
+            current_revision_id: info.revision_id.clone(),
+            resource_id: id.clone(),
+            schema_version: info.schema_version.clone(),
+            total_revision_count: 1,
+            created_time: ctx.now,
+            updated_time: ctx.now,
+            created_by: ctx.user.clone(),
+            updated_by: ctx.user.clone(),
+            is_deleted: false,
+            indexed_data: indexing::extract(self.engine.descriptor, &prepared.value),
+            rev_status: info.status,
+            rev_created_by: info.created_by.clone(),
+            rev_updated_by: info.updated_by.clone(),
+            rev_created_time: info.created_time,
+            rev_updated_time: info.updated_time,
+        };
+        let commit = Commit {
+            expected_current: None,
+            meta: meta.clone(),
+            revision: Some(StoredRevision {
+                info: info.clone(),
+                data: prepared.bytes,
+            }),
+            replace_revision: false,
+        };
+        self.app.store.commit(self.name(), commit).await?;
+
+        if let Err(error) = model
+            .check_constraints(&prepared.value, None, Some(&id))
+            .await
+        {
+            if let Err(purge_error) = self.app.store.purge(self.name(), &id).await {
+                tracing::error!(resource = self.name(), %id, %purge_error, "compensation failed");
+            }
+            return Err(error);
+        }
+        Ok(Written {
+            info,
+            meta,
+            data: prepared.value,
+        })
+    }
+
+    /// Write `data` as a new revision of `id` (parent: the current revision). Identical data
+    /// writes nothing and returns the current revision.
+    ///
+    /// Errors: `NotFound`, `Deleted`, `Validation`, `UniqueViolation`, `Conflict` (only after
+    /// 100 lost races), plus the pipeline errors.
+    pub async fn update(&self, id: &str, data: Value) -> Result<RevisionInfo> {
+        let action = Action::Update;
+        let parts = Parts::id(id).input(&data);
+        let ctx = self.begin(action, parts).await?;
+        let result = self
+            .write_new_revision(&ctx, id, |_current| Ok(data.clone()))
+            .await;
+        self.finish(action, &ctx, parts, result)
+            .await
+            .map(|w| w.info)
+    }
+
+    /// Apply a JSON Patch to the current data of `id`, then write it like
+    /// [`update`](Self::update). A patch that fails (a failed `test`, a bad path) is
+    /// `BadRequest`; a result that does not decode into the type is `Validation`.
+    pub async fn patch(&self, id: &str, patch: &Patch) -> Result<RevisionInfo> {
+        let action = Action::Patch;
+        let document = serde_json::to_value(patch).unwrap_or(Value::Null);
+        let parts = Parts::id(id).input(&document);
+        let ctx = self.begin(action, parts).await?;
+        let result = self
+            .write_new_revision(&ctx, id, |current| patch::apply(current, patch))
+            .await;
+        self.finish(action, &ctx, parts, result)
+            .await
+            .map(|w| w.info)
+    }
+
+    /// Write a new revision computed from the current data by `make` (used by `set_null`).
+    pub(crate) async fn update_with(
+        &self,
+        id: &str,
+        make: impl Fn(&Value) -> Result<Value> + Send + Sync,
+    ) -> Result<RevisionInfo> {
+        let action = Action::Update;
+        let parts = Parts::id(id);
+        let ctx = self.begin(action, parts).await?;
+        let result = self.write_new_revision(&ctx, id, make).await;
+        self.finish(action, &ctx, parts, result)
+            .await
+            .map(|w| w.info)
+    }
+
+    /// The write loop of update and patch: read the meta and current data, compute and prepare
+    /// the new data, commit with a compare-and-set on the current revision; on a lost race,
+    /// re-read and retry.
+    async fn write_new_revision(
+        &self,
+        ctx: &ResolvedContext,
+        id: &str,
+        make: impl Fn(&Value) -> Result<Value> + Send + Sync,
+    ) -> Result<Written> {
+        let model = &self.engine.model_type;
+        for attempt in 0..MAX_WRITE_ATTEMPTS {
+            let meta = self.meta_live(id).await?;
+            let current = self.current_revision(&meta).await?;
+            let current_data = self.decode(&current)?;
+            let prepared = model.prepare(make(&current_data)?, self.engine.encoding)?;
+            if prepared.hash == current.info.data_hash {
+                return Ok(Written {
+                    info: current.info,
+                    meta,
+                    data: current_data,
+                });
+            }
+            model
+                .check_constraints(&prepared.value, Some(&current_data), Some(id))
+                .await?;
+
+            let n = meta.total_revision_count + 1;
+            let info = RevisionInfo {
+                uid: ids::new_uid(),
+                resource_id: id.to_owned(),
+                revision_id: ids::revision_id(id, n),
+                parent_revision_id: Some(meta.current_revision_id.clone()),
+                schema_version: self.engine.descriptor.version.map(str::to_owned),
+                data_hash: prepared.hash.clone(),
+                status: self.engine.default_status,
+                created_time: ctx.now,
+                updated_time: ctx.now,
+                created_by: ctx.user.clone(),
+                updated_by: ctx.user.clone(),
+                parent_schema_version: None,
+            };
+            let new_meta = self.next_meta(ctx, &meta, &info, &prepared, n);
+            let commit = Commit {
+                expected_current: Some(meta.current_revision_id.clone()),
+                meta: new_meta.clone(),
+                revision: Some(StoredRevision {
+                    info: info.clone(),
+                    data: prepared.bytes,
+                }),
+                replace_revision: false,
+            };
+            match self.app.store.commit(self.name(), commit).await {
+                Ok(()) => {}
+                Err(Error::Conflict { .. }) => {
+                    backoff(attempt).await;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            }
+
+            if let Err(error) = model
+                .check_constraints(&prepared.value, Some(&current_data), Some(id))
+                .await
+            {
+                // Point the meta back at the previous revision; keep the count so that the
+                // orphaned revision's number is never reused.
+                let mut previous = meta;
+                previous.total_revision_count = n;
+                self.compensate(Commit {
+                    expected_current: Some(info.revision_id.clone()),
+                    meta: previous,
+                    revision: None,
+                    replace_revision: false,
+                })
+                .await;
+                return Err(error);
+            }
+            return Ok(Written {
+                info,
+                meta: new_meta,
+                data: prepared.value,
+            });
+        }
+        Err(gave_up(self.name(), id))
+    }
+
+    /// The meta after writing `info` (with data `prepared`) on top of `meta`.
+    fn next_meta(
+        &self,
+        ctx: &ResolvedContext,
+        meta: &ResourceMeta,
+        info: &RevisionInfo,
+        prepared: &Prepared,
+        total_revision_count: u64,
+    ) -> ResourceMeta {
+        let mut next = meta.clone();
+        next.total_revision_count = total_revision_count;
+        next.updated_time = ctx.now;
+        next.updated_by = ctx.user.clone();
+        next.indexed_data = indexing::extract(self.engine.descriptor, &prepared.value);
+        next.mirror_revision(info);
+        next
+    }
+
+    /// Change the current revision of `id` in place (see [`Modify`] for the rules). Returns
+    /// the rewritten revision: same `revision_id`, fresh `uid`.
+    ///
+    /// Errors: `CannotModify` (the revision is stable and the change does not reopen it as a
+    /// draft), `NotFound`, `Deleted`, `Validation`, `UniqueViolation`, plus the pipeline errors.
+    pub async fn modify(&self, id: &str, change: Modify<Value>) -> Result<RevisionInfo> {
+        let action = Action::Modify;
+        let parts = match &change.data {
+            Some(data) => Parts::id(id).input(data),
+            None => Parts::id(id),
+        };
+        let ctx = self.begin(action, parts).await?;
+        let result = self.modify_inner(&ctx, id, &change).await;
+        self.finish(action, &ctx, parts, result)
+            .await
+            .map(|w| w.info)
+    }
+
+    async fn modify_inner(
+        &self,
+        ctx: &ResolvedContext,
+        id: &str,
+        change: &Modify<Value>,
+    ) -> Result<Written> {
+        let model = &self.engine.model_type;
+        for attempt in 0..MAX_WRITE_ATTEMPTS {
+            let meta = self.meta_live(id).await?;
+            let current = self.current_revision(&meta).await?;
+            let current_status = current.info.status;
+            if current_status == RevisionStatus::Stable
+                && change.status != Some(RevisionStatus::Draft)
+            {
+                return Err(Error::CannotModify {
+                    resource: self.name().to_owned(),
+                    id: id.to_owned(),
+                    reason: format!(
+                        "revision `{}` is stable; only drafts are modified in place \
+                         (update it to write a new revision, or reopen it with status draft)",
+                        current.info.revision_id
+                    ),
+                });
+            }
+            let status = change.status.unwrap_or(current_status);
+            let current_data = self.decode(&current)?;
+            let prepared = match &change.data {
+                Some(data) => model.prepare(data.clone(), self.engine.encoding)?,
+                None => Prepared {
+                    value: current_data.clone(),
+                    bytes: current.data.clone(),
+                    hash: current.info.data_hash.clone(),
+                },
+            };
+            let data_changed = prepared.hash != current.info.data_hash;
+            if !data_changed && status == current_status {
+                return Ok(Written {
+                    info: current.info,
+                    meta,
+                    data: current_data,
+                });
+            }
+            if data_changed {
+                model
+                    .check_constraints(&prepared.value, Some(&current_data), Some(id))
+                    .await?;
+            }
+
+            let mut info = current.info.clone();
+            info.uid = ids::new_uid();
+            info.status = status;
+            info.updated_time = ctx.now;
+            info.updated_by = ctx.user.clone();
+            if data_changed {
+                info.data_hash = prepared.hash.clone();
+                info.schema_version = self.engine.descriptor.version.map(str::to_owned);
+            }
+            let new_meta = self.next_meta(ctx, &meta, &info, &prepared, meta.total_revision_count);
+            let commit = Commit {
+                expected_current: Some(info.revision_id.clone()),
+                meta: new_meta.clone(),
+                revision: Some(StoredRevision {
+                    info: info.clone(),
+                    data: prepared.bytes.clone(),
+                }),
+                replace_revision: true,
+            };
+            match self.app.store.commit(self.name(), commit).await {
+                Ok(()) => {}
+                Err(Error::Conflict { .. }) => {
+                    backoff(attempt).await;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            }
+
+            if data_changed
+                && let Err(error) = model
+                    .check_constraints(&prepared.value, Some(&current_data), Some(id))
+                    .await
+            {
+                self.compensate(Commit {
+                    expected_current: Some(info.revision_id.clone()),
+                    meta,
+                    revision: Some(current),
+                    replace_revision: true,
+                })
+                .await;
+                return Err(error);
+            }
+            return Ok(Written {
+                info,
+                meta: new_meta,
+                data: prepared.value,
+            });
+        }
+        Err(gave_up(self.name(), id))
+    }
+}

@@ -1,0 +1,139 @@
+//! What the untyped engine needs from the Rust type behind a model, with the type erased:
+//! strict decoding, validators, encoding, decoding stored bytes, constraint checkers.
+
+use std::any::TypeId;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::validate::{ConstraintChecker, Validator, decode_value};
+use super::{Resource, encoding, hash};
+use crate::model::{Encoding, Error, Result};
+
+/// Data ready to be stored: the canonical JSON value (what the type serializes to, fields in
+/// declaration order), the stored bytes and their hash.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    pub value: Value,
+    pub bytes: Vec<u8>,
+    pub hash: String,
+}
+
+/// The type-erased view of a resource type `T`.
+#[async_trait::async_trait]
+pub(crate) trait ModelType: Send + Sync + 'static {
+    /// `TypeId` of `T`.
+    fn type_id(&self) -> TypeId;
+
+    /// Decode `data` strictly into `T`, run the validators, encode it.
+    fn prepare(&self, data: Value, encoding: Encoding) -> Result<Prepared>;
+
+    /// Decode stored bytes into the canonical JSON value.
+    fn decode(
+        &self,
+        backend: &'static str,
+        revision_id: &str,
+        bytes: &[u8],
+        encoding: Encoding,
+    ) -> Result<Value>;
+
+    /// Whether any constraint checker is registered.
+    fn has_constraints(&self) -> bool;
+
+    /// Run the constraint checkers on `data` (skipping those whose relevant fields did not
+    /// change since `previous`).
+    async fn check_constraints(
+        &self,
+        data: &Value,
+        previous: Option<&Value>,
+        exclude_resource_id: Option<&str>,
+    ) -> Result<()>;
+}
+
+/// [`ModelType`] for a concrete `T`.
+pub(crate) struct TypedModel<T> {
+    pub validators: Vec<Arc<dyn Validator<T>>>,
+    pub checkers: Vec<Arc<dyn ConstraintChecker<T>>>,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> TypedModel<T> {
+    pub fn new(
+        validators: Vec<Arc<dyn Validator<T>>>,
+        checkers: Vec<Arc<dyn ConstraintChecker<T>>>,
+    ) -> Self {
+        TypedModel {
+            validators,
+            checkers,
+            _type: PhantomData,
+        }
+    }
+}
+
+impl<T: Resource> TypedModel<T> {
+    fn canonical(&self, data: &T) -> Result<Value> {
+        serde_json::to_value(data).map_err(|e| Error::validation(T::NAME, e.to_string()))
+    }
+}
+
+#[async_trait::async_trait]
+impl<T: Resource> ModelType for TypedModel<T> {
+    fn type_id(&self) -> TypeId {
+        TypeId::of::<T>()
+    }
+
+    fn prepare(&self, data: Value, encoding: Encoding) -> Result<Prepared> {
+        let typed: T = decode_value(T::NAME, data)?;
+        for validator in &self.validators {
+            validator
+                .validate(&typed)
+                .map_err(|message| Error::validation(T::NAME, message))?;
+        }
+        let bytes = encoding::encode(T::NAME, &typed, encoding)?;
+        Ok(Prepared {
+            value: self.canonical(&typed)?,
+            hash: hash::data_hash(&bytes),
+            bytes,
+        })
+    }
+
+    fn decode(
+        &self,
+        backend: &'static str,
+        revision_id: &str,
+        bytes: &[u8],
+        encoding: Encoding,
+    ) -> Result<Value> {
+        let typed: T = encoding::decode(backend, T::NAME, revision_id, bytes, encoding)?;
+        self.canonical(&typed)
+    }
+
+    fn has_constraints(&self) -> bool {
+        !self.checkers.is_empty()
+    }
+
+    async fn check_constraints(
+        &self,
+        data: &Value,
+        previous: Option<&Value>,
+        exclude_resource_id: Option<&str>,
+    ) -> Result<()> {
+        if self.checkers.is_empty() {
+            return Ok(());
+        }
+        let new: T = decode_value(T::NAME, data.clone())?;
+        let old: Option<T> = previous
+            .map(|p| decode_value(T::NAME, p.clone()))
+            .transpose()?;
+        for checker in &self.checkers {
+            if let Some(old) = &old
+                && !checker.data_relevant_changed(old, &new)
+            {
+                continue;
+            }
+            checker.check(&new, exclude_resource_id).await?;
+        }
+        Ok(())
+    }
+}
