@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 
 use super::query_params::QueryString;
 use super::router::AppState;
-use crate::resource::ModelHandle as Model;
 use crate::model::{Error, Timestamp};
+use crate::resource::ModelHandle as Model;
 
 /// The model named by the `{model}` path segment, resolved against the app.
 pub struct ModelParam(pub Model);
@@ -54,7 +54,10 @@ impl FromRequestParts<AppState> for Target {
             }
         }
         let name = model.unwrap_or_default();
-        let model = state.spec().model(&name).ok_or_else(|| unknown_model(&name))?;
+        let model = state
+            .spec()
+            .model(&name)
+            .ok_or_else(|| unknown_model(&name))?;
         Ok(Target {
             model,
             id,
@@ -100,9 +103,7 @@ impl Caller {
     pub fn on(&self, model: &Model) -> Model {
         let user = match &self.user {
             Some(user) => user.clone(),
-            None => model
-                .default_user()
-                .unwrap_or_else(|| ANONYMOUS.to_owned()),
+            None => model.default_user().unwrap_or_else(|| ANONYMOUS.to_owned()),
         };
         let model = model.as_user(user);
         match self.now {

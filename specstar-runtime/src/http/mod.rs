@@ -5,7 +5,7 @@
 //! time) and the request inputs, then calls the model's engine (`SpecStar::model`); it never
 //! touches a store.
 //!
-//! ```ignore
+//! ```no_run
 //! # async fn demo(spec: specstar_runtime::app::SpecStar) {
 //! use specstar_runtime::http::{HttpOptions, UserProvider};
 //!
@@ -19,18 +19,17 @@
 
 pub mod docs;
 mod error;
-// PENDING(manager branch): `extract`, `router` and `routes` call the untyped model engine
-// (`SpecStar::model`, `ModelHandle`); they are declared once that branch is merged.
-// mod extract;
+mod extract;
 pub mod openapi;
 pub mod projection;
 pub mod query_params;
-// mod router;
-// mod routes;
+mod router;
+mod routes;
+pub mod serve;
 mod user;
 
 pub use query_params::QueryLimits;
-// pub use router::{AppState, router};
+pub use router::{AppState, router};
 pub use user::{Clock, ResolveUser, UserProvider};
 
 use crate::model::{Error, Result};

@@ -28,7 +28,11 @@ pub async fn serve_on(spec: SpecStar, listener: TcpListener, options: HttpOption
     // when the application installed no tracing subscriber.
     eprintln!(
         "specstar: serving {} ({}) on http://{local} (backend: {}); docs at http://{local}/docs",
-        if models.len() == 1 { "1 resource".to_owned() } else { format!("{} resources", models.len()) },
+        if models.len() == 1 {
+            "1 resource".to_owned()
+        } else {
+            format!("{} resources", models.len())
+        },
         models.join(", "),
         spec.store().backend_name(),
     );

@@ -21,7 +21,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/{model}/restore", post(batch_restore))
 }
 
-async fn soft_delete(Target { model, id, .. }: Target, caller: Caller) -> Result<Json<ResourceMeta>> {
+async fn soft_delete(
+    Target { model, id, .. }: Target,
+    caller: Caller,
+) -> Result<Json<ResourceMeta>> {
     caller.on(&model).delete(&id).await.map(Json)
 }
 
@@ -42,10 +45,16 @@ async fn batch_delete(
     caller: Caller,
     Params(qs): Params,
 ) -> Result<Json<Vec<ResourceMeta>>> {
-    let query = to_query(model.name(), &qs, DeletedFilter::Fixed(false), state.options().limits, true)?;
+    let query = to_query(
+        model.descriptor(),
+        &qs,
+        DeletedFilter::Fixed(false),
+        state.options().limits,
+        true,
+    )?;
     let model = caller.on(&model);
     let mut out = Vec::new();
-    for meta in model.search(&query).await? {
+    for meta in model.search_metas(&query).await? {
         match model.delete(&meta.resource_id).await {
             Ok(meta) => out.push(meta),
             // deleted meanwhile (e.g. by a cascade from an earlier one of the batch)
@@ -62,10 +71,16 @@ async fn batch_restore(
     caller: Caller,
     Params(qs): Params,
 ) -> Result<Json<Vec<ResourceMeta>>> {
-    let query = to_query(model.name(), &qs, DeletedFilter::Fixed(true), state.options().limits, true)?;
+    let query = to_query(
+        model.descriptor(),
+        &qs,
+        DeletedFilter::Fixed(true),
+        state.options().limits,
+        true,
+    )?;
     let model = caller.on(&model);
     let mut out = Vec::new();
-    for meta in model.search(&query).await? {
+    for meta in model.search_metas(&query).await? {
         match model.restore(&meta.resource_id).await {
             Ok(meta) => out.push(meta),
             Err(Error::NotFound { .. }) => {}

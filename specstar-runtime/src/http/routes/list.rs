@@ -46,7 +46,7 @@ async fn list_part(
     };
     let partial = Partial::parse(&qs.all("partial"), Section::Data)?;
     let query = to_query(
-        model.name(),
+        model.descriptor(),
         &qs,
         DeletedFilter::FromRequest,
         state.options().limits,
@@ -83,7 +83,7 @@ async fn count(
     Params(qs): Params,
 ) -> Result<Json<u64>> {
     let query = to_query(
-        model.name(),
+        model.descriptor(),
         &qs,
         DeletedFilter::FromRequest,
         state.options().limits,

@@ -90,7 +90,12 @@ impl From<crate::model::Resource<Value>> for Loaded {
 
 /// Render one resource as the full-resource object (`returns` keys, each projected by
 /// `partial`), or as one part for the deprecated aliases.
-pub(super) fn render(loaded: Loaded, part: Part, returns: Returns, partial: &Partial) -> Result<Value> {
+pub(super) fn render(
+    loaded: Loaded,
+    part: Part,
+    returns: Returns,
+    partial: &Partial,
+) -> Result<Value> {
     let Loaded { data, info, meta } = loaded;
     let data = data.unwrap_or(Value::Null);
     let info = match info {

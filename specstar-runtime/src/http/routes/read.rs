@@ -18,7 +18,10 @@ pub(super) fn routes() -> Router<AppState> {
     let mut router = Router::new().route("/{model}/{id}", get(read));
     for part in Part::ALL {
         let handler = move |target: Target, params: Params| read_part(target, params, part);
-        router = router.route(&format!("/{{model}}/{{id}}/{}", part.segment()), get(handler));
+        router = router.route(
+            &format!("/{{model}}/{{id}}/{}", part.segment()),
+            get(handler),
+        );
     }
     router
 }

@@ -42,7 +42,11 @@ async fn referrers(
                 condition: Some(Condition::And(vec![
                     Condition::Compare {
                         field: FieldPath::Data(r.field.into()),
-                        op: if r.list { Operator::Contains } else { Operator::Eq },
+                        op: if r.list {
+                            Operator::Contains
+                        } else {
+                            Operator::Eq
+                        },
                         value: Value::String(id.clone()),
                     },
                     Condition::Compare {

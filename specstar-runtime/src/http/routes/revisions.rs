@@ -57,7 +57,10 @@ async fn revision_list(
         sort,
         created_time_start: qs.time("created_time_start")?,
         created_time_end: qs.time("created_time_end")?,
-        from_revision_id: qs.get("from_revision_id").filter(|r| !r.is_empty()).map(str::to_owned),
+        from_revision_id: qs
+            .get("from_revision_id")
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned),
         chain_only: qs.bool("chain_only")?.unwrap_or(false),
     };
     let page = model.revision_list(&id, &query).await?;

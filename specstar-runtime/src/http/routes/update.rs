@@ -44,10 +44,13 @@ fn mode(qs: &QueryString) -> Result<(Mode, Option<RevisionStatus>)> {
     };
     let status = match qs.get("change_status").map(str::trim) {
         None | Some("") => None,
-        Some(raw) => Some(raw.parse::<RevisionStatus>().map_err(|_| Error::BadRequest {
-            parameter: "change_status".into(),
-            message: format!("unknown status `{raw}` (expected `draft` or `stable`)"),
-        })?),
+        Some(raw) => Some(
+            raw.parse::<RevisionStatus>()
+                .map_err(|_| Error::BadRequest {
+                    parameter: "change_status".into(),
+                    message: format!("unknown status `{raw}` (expected `draft` or `stable`)"),
+                })?,
+        ),
     };
     if status.is_some() && mode != Mode::Modify {
         return Err(Error::BadRequest {
@@ -126,7 +129,9 @@ fn parse_patch(body: Option<Value>) -> Result<json_patch::Patch> {
             "a JSON Patch must be an array of operations, got {}",
             json_type_name(&other)
         ))),
-        None => Err(bad("request body is missing (expected a JSON Patch array)".into())),
+        None => Err(bad(
+            "request body is missing (expected a JSON Patch array)".into()
+        )),
     }
 }
 
@@ -143,7 +148,12 @@ mod tests {
             mode(&q("mode=modify&change_status=stable")).unwrap(),
             (Mode::Modify, Some(RevisionStatus::Stable))
         );
-        for bad in ["mode=upsert", "change_status=draft", "mode=update&change_status=stable", "mode=modify&change_status=final"] {
+        for bad in [
+            "mode=upsert",
+            "change_status=draft",
+            "mode=update&change_status=stable",
+            "mode=modify&change_status=final",
+        ] {
             let e = mode(&q(bad)).unwrap_err();
             assert_eq!(e.status(), 400, "{bad}");
         }
@@ -152,8 +162,16 @@ mod tests {
     #[test]
     fn patch_body_must_be_an_array_of_known_ops() {
         assert!(parse_patch(Some(json!([{"op": "replace", "path": "/a", "value": 1}]))).is_ok());
-        for bad in [json!({"op": "add"}), json!([{"op": "frobnicate", "path": "/a"}]), json!([{"op": "add"}])] {
-            assert_eq!(parse_patch(Some(bad.clone())).unwrap_err().status(), 400, "{bad}");
+        for bad in [
+            json!({"op": "add"}),
+            json!([{"op": "frobnicate", "path": "/a"}]),
+            json!([{"op": "add"}]),
+        ] {
+            assert_eq!(
+                parse_patch(Some(bad.clone())).unwrap_err().status(),
+                400,
+                "{bad}"
+            );
         }
         assert_eq!(parse_patch(None).unwrap_err().status(), 400);
     }
