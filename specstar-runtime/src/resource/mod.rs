@@ -76,3 +76,6 @@ pub fn registrations() -> Vec<&'static Registration> {
     all.sort_by_key(|r| r.name);
     all
 }
+
+#[cfg(test)]
+mod tests;

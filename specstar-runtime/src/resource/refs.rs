@@ -109,54 +109,88 @@ async fn run_referential_actions(
     ctx: &ResolvedContext,
     target_id: &str,
 ) -> Result<()> {
-    let acting: Vec<Relationship> = target
+    let mut sources: Vec<&'static str> = target
         .app
         .relationships
         .iter()
-        .filter(|r| {
-            r.target == target.name()
-                && r.ref_type == RefType::ResourceId
-                && r.on_delete != OnDelete::Dangling
-        })
-        .copied()
+        .filter(|r| is_acting_reference_to(r, target.name()))
+        .map(|r| r.source)
         .collect();
-    for rel in acting {
-        let Some(source) = target.sibling(rel.source) else {
+    sources.sort_unstable();
+    sources.dedup();
+    for source_name in sources {
+        let Some(source) = target.sibling(source_name) else {
             continue;
         };
         let source = source.with_context(OperationContext {
             user: Some(ctx.user.clone()),
             now: Some(ctx.now),
         });
-        let condition = Condition::Compare {
-            field: FieldPath::Data(Cow::Borrowed(rel.source_field)),
-            op: if rel.list {
+        let refs: Vec<Relationship> = target
+            .app
+            .relationships
+            .iter()
+            .filter(|r| r.source == source_name && is_acting_reference_to(r, target.name()))
+            .copied()
+            .collect();
+        let of_kind = |kind: OnDelete| refs.iter().filter(move |r| r.on_delete == kind);
+
+        // Cascade first: a referrer that is deleted needs no set_null.
+        let cascading = referring_to(of_kind(OnDelete::Cascade), target_id);
+        if let Some(condition) = cascading {
+            for referrer in source.find_metas(&Query::from(condition)).await? {
+                tolerate_gone(source.delete(&referrer.resource_id).await.map(drop))?;
+            }
+        }
+        // One new revision per referrer, clearing every set_null field that holds the id.
+        let nulling: Vec<&'static str> =
+            of_kind(OnDelete::SetNull).map(|r| r.source_field).collect();
+        if let Some(condition) = referring_to(of_kind(OnDelete::SetNull), target_id) {
+            for referrer in source.find_metas(&Query::from(condition)).await? {
+                let cleared = source
+                    .update_with(&referrer.resource_id, |current| {
+                        Ok(nulling.iter().fold(current.clone(), |data, field| {
+                            clear_reference(&data, field, target_id)
+                        }))
+                    })
+                    .await;
+                tolerate_gone(cleared.map(drop))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A resource-id reference to `target` with an on-delete rule.
+fn is_acting_reference_to(r: &Relationship, target: &str) -> bool {
+    r.target == target && r.ref_type == RefType::ResourceId && r.on_delete != OnDelete::Dangling
+}
+
+/// "Any of these fields refers to `target_id`" (`contains` for lists), `None` without fields.
+fn referring_to<'r>(
+    refs: impl Iterator<Item = &'r Relationship>,
+    target_id: &str,
+) -> Option<Condition> {
+    let conditions: Vec<Condition> = refs
+        .map(|r| Condition::Compare {
+            field: FieldPath::Data(Cow::Borrowed(r.source_field)),
+            op: if r.list {
                 Operator::Contains
             } else {
                 Operator::Eq
             },
             value: Value::String(target_id.to_owned()),
-        };
-        for referrer in source.find_metas(&Query::from(condition)).await? {
-            let id = referrer.resource_id.as_str();
-            let outcome = match rel.on_delete {
-                OnDelete::Cascade => source.delete(id).await.map(drop),
-                OnDelete::SetNull => source
-                    .update_with(id, |current| {
-                        Ok(clear_reference(current, rel.source_field, target_id))
-                    })
-                    .await
-                    .map(drop),
-                OnDelete::Dangling => Ok(()),
-            };
-            match outcome {
-                // Someone else deleted or purged the referrer meanwhile: nothing left to do.
-                Ok(()) | Err(Error::Deleted { .. }) | Err(Error::NotFound { .. }) => {}
-                Err(error) => return Err(error),
-            }
-        }
+        })
+        .collect();
+    (!conditions.is_empty()).then(|| Condition::Or(conditions))
+}
+
+/// A referrer deleted or purged meanwhile by someone else: nothing left to do.
+fn tolerate_gone(outcome: Result<()>) -> Result<()> {
+    match outcome {
+        Err(Error::Deleted { .. }) | Err(Error::NotFound { .. }) => Ok(()),
+        other => other,
     }
-    Ok(())
 }
 
 /// `data` with the reference to `target_id` in `field` removed: a list loses the id, a single
