@@ -6,6 +6,13 @@
 //! same step. A backend that could only do one half could not keep them.
 
 pub mod memory;
+pub mod postgres;
+pub mod sqlite;
+
+mod evaluate;
+mod query_check;
+mod sql;
+mod unique;
 
 use crate::model::{ResourceMeta, Result, RevisionInfo};
 use crate::query::Query;
