@@ -18,6 +18,7 @@ use specstar_runtime::resource::{
 };
 use specstar_runtime::storage::ResourceStore;
 use specstar_runtime::storage::memory::MemoryStore;
+use specstar_runtime::storage::sqlite::SqliteStore;
 use tower::ServiceExt;
 
 /// A zone of the game world.
@@ -121,12 +122,28 @@ impl Resource for Monster {
     }
 }
 
-/// Makes a fresh, empty store.
-pub type StoreFactory = fn() -> Arc<dyn ResourceStore>;
+/// Which backend a test runs on; each makes a fresh, empty store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreFactory {
+    Memory,
+    /// A SQLite file in a fresh temporary directory.
+    Sqlite,
+}
 
-/// The in-memory store.
-pub fn memory() -> Arc<dyn ResourceStore> {
-    Arc::new(MemoryStore::new())
+impl StoreFactory {
+    /// A fresh store, and the directory that must outlive it (SQLite).
+    pub async fn make(self) -> (Arc<dyn ResourceStore>, Option<Arc<tempfile::TempDir>>) {
+        match self {
+            StoreFactory::Memory => (Arc::new(MemoryStore::new()), None),
+            StoreFactory::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let store = SqliteStore::open_file(dir.path().join("specstar.db"))
+                    .await
+                    .expect("the SQLite store opens");
+                (Arc::new(store), Some(Arc::new(dir)))
+            }
+        }
+    }
 }
 
 /// Run each named `async fn name(stores: StoreFactory)` of the file once per backend.
@@ -137,7 +154,15 @@ macro_rules! store_tests {
             $(
                 #[tokio::test]
                 async fn $test() {
-                    super::$test(super::common::memory).await
+                    super::$test(super::common::StoreFactory::Memory).await
+                }
+            )*
+        }
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test(super::common::StoreFactory::Sqlite).await
                 }
             )*
         }
@@ -149,6 +174,8 @@ macro_rules! store_tests {
 pub struct Api {
     pub router: Router,
     pub spec: SpecStar,
+    /// Keeps a SQLite file alive as long as the client.
+    _dir: Option<Arc<tempfile::TempDir>>,
 }
 
 /// A response: status and JSON body (`Value::Null` for an empty body, a string for text).
@@ -192,8 +219,9 @@ pub async fn api_with(
     configure: impl FnOnce(SpecStarBuilder) -> SpecStarBuilder,
     options: HttpOptions,
 ) -> Api {
+    let (store, dir) = stores.make().await;
     let builder = SpecStar::builder()
-        .store(stores())
+        .store(store)
         .resource::<Zone>()
         .resource::<Monster>();
     let spec = configure(builder)
@@ -203,6 +231,7 @@ pub async fn api_with(
     Api {
         router: spec.router_with(options),
         spec,
+        _dir: dir,
     }
 }
 
