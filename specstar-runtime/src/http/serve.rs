@@ -10,16 +10,27 @@ use crate::model::{Error, Result};
 /// The address `serve` listens on when `SPECSTAR_ADDR` is not set.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 
-/// Bind `addr` (`host:port`) and serve `spec` until Ctrl-C or SIGTERM.
-pub async fn serve(spec: SpecStar, addr: &str, options: HttpOptions) -> Result<()> {
+/// Bind `addr` (`host:port`) and serve `spec` until Ctrl-C or SIGTERM. `backend` describes
+/// the storage in the start-up line (`None`: the store's name).
+pub async fn serve(
+    spec: SpecStar,
+    addr: &str,
+    options: HttpOptions,
+    backend: Option<&str>,
+) -> Result<()> {
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|e| Error::config(format!("cannot listen on `{addr}`: {e}")))?;
-    serve_on(spec, listener, options).await
+    serve_on(spec, listener, options, backend).await
 }
 
 /// Serve `spec` on an already bound listener until Ctrl-C or SIGTERM.
-pub async fn serve_on(spec: SpecStar, listener: TcpListener, options: HttpOptions) -> Result<()> {
+pub async fn serve_on(
+    spec: SpecStar,
+    listener: TcpListener,
+    options: HttpOptions,
+    backend: Option<&str>,
+) -> Result<()> {
     let local = listener
         .local_addr()
         .map_err(|e| Error::config(format!("cannot read the listening address: {e}")))?;
@@ -34,7 +45,7 @@ pub async fn serve_on(spec: SpecStar, listener: TcpListener, options: HttpOption
             format!("{} resources", models.len())
         },
         models.join(", "),
-        spec.store().backend_name(),
+        backend.unwrap_or(spec.store().backend_name()),
     );
     let router = spec.router_with(options);
     axum::serve(listener, router)
