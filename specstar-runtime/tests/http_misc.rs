@@ -286,6 +286,9 @@ async fn unknown_routes_are_json_404(stores: StoreFactory) {
     let reply = api.get("/zone/a/b/c/d").await;
     assert_eq!(reply.status, 404);
     assert!(reply.detail().contains("/zone/a/b/c/d"));
+    let reply = api.call(Method::PUT, "/zone/count", None).await;
+    assert_eq!(reply.status, 405);
+    assert!(reply.detail().contains("PUT"), "{}", reply.detail());
     // static segments win over ids
     assert_eq!(api.get("/zone/count").await.expect(200), json!(0));
     assert_eq!(api.post_empty("/zone/restore").await.expect(200), json!([]));

@@ -91,6 +91,7 @@ pub fn router(spec: SpecStar, options: HttpOptions) -> Router {
             .route("/docs", axum::routing::get(super::docs::page));
     }
     app.fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }
@@ -120,6 +121,16 @@ async fn no_route(method: Method, uri: Uri) -> Response {
     (
         StatusCode::NOT_FOUND,
         axum::Json(json!({ "detail": format!("no route for {method} {}", uri.path()) })),
+    )
+        .into_response()
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        axum::Json(
+            json!({ "detail": format!("method {method} is not allowed on {}", uri.path()) }),
+        ),
     )
         .into_response()
 }
