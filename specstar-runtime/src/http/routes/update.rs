@@ -14,11 +14,12 @@ use axum::routing::put;
 use axum::{Json, Router};
 use serde_json::Value;
 
-use crate::http::extract::{Caller, JsonBody, Params, Target, json_type_name, require_object};
+use crate::http::extract::{Caller, JsonBody, Params, Target, require_object};
 use crate::http::query_params::QueryString;
 use crate::http::router::AppState;
 use crate::model::{Error, Result, RevisionInfo, RevisionStatus};
 use crate::resource::Modify;
+use crate::resource::patch::{self, Patch};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/{model}/{id}", put(replace).patch(patch))
@@ -97,11 +98,7 @@ async fn patch(
     let info = match mode {
         Mode::Update => model.patch(&id, &operations).await?,
         Mode::Modify => {
-            let mut data = model.get(&id).await?.data;
-            json_patch::patch(&mut data, &operations).map_err(|e| Error::BadRequest {
-                parameter: "body".into(),
-                message: format!("JSON patch failed: {e}"),
-            })?;
+            let data = patch::apply(&model.get(&id).await?.data, &operations)?;
             model
                 .modify(
                     &id,
@@ -116,22 +113,15 @@ async fn patch(
     Ok(Json(info))
 }
 
-/// The body as an RFC 6902 patch: not an array, or an unknown/malformed operation → 400.
-fn parse_patch(body: Option<Value>) -> Result<json_patch::Patch> {
-    let bad = |message: String| Error::BadRequest {
-        parameter: "body".into(),
-        message,
-    };
+/// The body as an RFC 6902 patch: missing, not an array, or an unknown/malformed operation
+/// → 400.
+fn parse_patch(body: Option<Value>) -> Result<Patch> {
     match body {
-        Some(v @ Value::Array(_)) => serde_json::from_value(v)
-            .map_err(|e| bad(format!("not a valid JSON Patch (RFC 6902): {e}"))),
-        Some(other) => Err(bad(format!(
-            "a JSON Patch must be an array of operations, got {}",
-            json_type_name(&other)
-        ))),
-        None => Err(bad(
-            "request body is missing (expected a JSON Patch array)".into()
-        )),
+        Some(document) => patch::parse(document),
+        None => Err(Error::BadRequest {
+            parameter: "patch".into(),
+            message: "request body is missing (expected a JSON Patch array)".into(),
+        }),
     }
 }
 
