@@ -36,7 +36,8 @@ pub(super) fn all() -> Router<AppState> {
         .fold(Router::new(), |router, family| router.merge(family()))
 }
 
-/// The deprecated single-part aliases (`/data`, `/meta`, `/revision-info`, `/full`).
+/// What a read or list answers: the full resource (`Full`, also the main routes) or one part
+/// (the deprecated aliases `/data`, `/meta`, `/revision-info`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Part {
     Data,
@@ -58,9 +59,7 @@ impl Part {
 
     /// The parts every alias route is registered for.
     pub(super) const ALL: [Part; 4] = [Part::Data, Part::Meta, Part::RevisionInfo, Part::Full];
-}
 
-impl Part {
     /// Does rendering this part (with `returns`) need the revision's data or info?
     pub(super) fn needs_revision(self, returns: Returns) -> bool {
         match self {
