@@ -110,7 +110,18 @@ impl ModelTable {
                     ),
                 ));
             }
-            (Some(_), Some(_)) => {}
+            (Some(_), Some(meta)) => {
+                // Only delete and restore change `is_deleted`, and they move nothing else. A
+                // write that moves the current revision or stores one was built from a meta
+                // read before a concurrent delete/restore: retrying is the only safe answer.
+                let moves_revision = commit.revision.is_some()
+                    || commit.meta.current_revision_id != meta.current_revision_id;
+                if moves_revision && commit.meta.is_deleted != meta.is_deleted {
+                    return Err(
+                        self.conflict(&id, "the resource was deleted or restored concurrently")
+                    );
+                }
+            }
         }
         if let Some(revision) = &commit.revision {
             let rev_id = &revision.info.revision_id;
@@ -365,6 +376,39 @@ mod tests {
         assert_eq!(
             store.list_revisions("user", "user:a").await.unwrap().len(),
             1
+        );
+    }
+
+    #[tokio::test]
+    async fn a_write_built_before_a_concurrent_delete_does_not_undelete() {
+        let store = store().await;
+        store
+            .commit("user", create("user:a", json!("a@x")))
+            .await
+            .unwrap();
+        let delete = Commit {
+            expected_current: Some("user:a:1".into()),
+            meta: meta("user:a", 1, json!("a@x"), true),
+            revision: None,
+            replace_revision: false,
+        };
+        store.commit("user", delete).await.unwrap();
+        // An update that read the meta before the delete.
+        let stale_update = Commit {
+            expected_current: Some("user:a:1".into()),
+            meta: meta("user:a", 2, json!("a@x"), false),
+            revision: Some(revision("user:a", 2)),
+            replace_revision: false,
+        };
+        let err = store.commit("user", stale_update).await.unwrap_err();
+        assert!(matches!(err, Error::Conflict { .. }), "{err:?}");
+        assert!(
+            store
+                .load_meta("user", "user:a")
+                .await
+                .unwrap()
+                .unwrap()
+                .is_deleted
         );
     }
 

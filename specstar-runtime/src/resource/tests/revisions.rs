@@ -1,6 +1,7 @@
 //! switch, list_revisions and the paged revision list.
 
 use chrono::TimeZone;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::*;
@@ -161,4 +162,88 @@ async fn revision_list_pages_sorts_filters_and_follows_the_chain() {
     };
     let err = zones.revision_list(&id, &zero).await.unwrap_err();
     assert!(matches!(err, Error::BadQuery { ref parameter, .. } if parameter == "limit"));
+}
+
+/// The same resource at two schema versions, as two builds of an app would see it.
+#[derive(Serialize, Deserialize, schemars::JsonSchema, Clone, Debug, PartialEq)]
+pub struct RelicV1 {
+    pub name: String,
+}
+static RELIC_V1: ResourceDescriptor = ResourceDescriptor {
+    version: Some("v1"),
+    ..descriptor("relic", "RelicV1", &[], &[])
+};
+resource!(RelicV1, RelicV1Query, RELIC_V1);
+
+#[derive(Serialize, Deserialize, schemars::JsonSchema, Clone, Debug, PartialEq)]
+pub struct Relic {
+    pub name: String,
+}
+static RELIC: ResourceDescriptor = ResourceDescriptor {
+    version: Some("v2"),
+    ..descriptor("relic", "Relic", &[], &[])
+};
+resource!(Relic, RelicQuery, RELIC);
+
+#[tokio::test]
+async fn switching_to_a_revision_of_another_schema_version_is_refused() {
+    let store: std::sync::Arc<dyn crate::storage::ResourceStore> =
+        std::sync::Arc::new(crate::storage::memory::MemoryStore::new());
+    let old_app = SpecStar::builder()
+        .store(store.clone())
+        .resource::<RelicV1>()
+        .build()
+        .await
+        .unwrap();
+    let old = old_app
+        .manager::<RelicV1>()
+        .create(RelicV1 {
+            name: "Ashbringer".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(old.schema_version.as_deref(), Some("v1"));
+
+    let new_app = SpecStar::builder()
+        .store(store)
+        .resource::<Relic>()
+        .build()
+        .await
+        .unwrap();
+    let relics = new_app.manager::<Relic>();
+    let id = &old.resource_id;
+    let v2 = relics
+        .update(
+            id,
+            Relic {
+                name: "Ashbringer (v2)".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(v2.schema_version.as_deref(), Some("v2"));
+    assert_eq!(
+        relics.get_meta(id).await.unwrap().schema_version.as_deref(),
+        Some("v2")
+    );
+
+    match relics.switch(id, &old.revision_id).await {
+        Err(Error::RevisionNotMigrated {
+            revision_id,
+            found,
+            expected,
+            ..
+        }) => {
+            assert_eq!(revision_id, old.revision_id);
+            assert_eq!(
+                (found.as_deref(), expected.as_deref()),
+                (Some("v1"), Some("v2"))
+            );
+        }
+        other => panic!("expected RevisionNotMigrated, got {other:?}"),
+    }
+    assert_eq!(
+        relics.get_meta(id).await.unwrap().current_revision_id,
+        v2.revision_id
+    );
 }
