@@ -51,10 +51,6 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn is_list_or_object(v: &Value) -> bool {
-    v.is_array() || v.is_object()
-}
-
 fn naive(c: &Condition, meta: &ResourceMeta) -> Option<bool> {
     match c {
         Condition::And(all) => {
@@ -112,7 +108,7 @@ fn naive(c: &Condition, meta: &ResourceMeta) -> Option<bool> {
             };
             match op {
                 Operator::Eq | Operator::Ne => {
-                    if v.is_null() || is_list_or_object(&y) {
+                    if v.is_null() || y.is_array() {
                         return None;
                     }
                     let eq = same(&y, v);
@@ -141,9 +137,6 @@ fn naive(c: &Condition, meta: &ResourceMeta) -> Option<bool> {
                 Operator::StartsWith => y.as_str().map(|s| s.starts_with(v.as_str().unwrap())),
                 Operator::EndsWith => y.as_str().map(|s| s.ends_with(v.as_str().unwrap())),
                 Operator::In | Operator::NotIn => {
-                    if is_list_or_object(&y) {
-                        return None;
-                    }
                     let hit = v.as_array().unwrap().iter().any(|e| same(&y, e));
                     Some(if *op == Operator::In { hit } else { !hit })
                 }
@@ -237,6 +230,7 @@ fn stored_value() -> impl Strategy<Value = Value> {
         4 => scalar(),
         1 => prop::collection::vec(scalar(), 0..4).prop_map(Value::Array),
         1 => Just(json!([[1], "a"])),
+        1 => Just(json!({"a": 1})),
     ]
 }
 

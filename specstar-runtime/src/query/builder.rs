@@ -234,6 +234,13 @@ impl<T> Field<Vec<T>> {
     }
 }
 
+impl<T> Field<Option<Vec<T>>> {
+    /// The list is present and has an element equal to `element` (`contains`).
+    pub fn contains<V: QueryArg<T>>(&self, element: V) -> Condition {
+        self.compare(Operator::Contains, element.into_query_value())
+    }
+}
+
 impl<T: BoolValue> Field<T> {
     /// Equal to `true`.
     pub fn is_true(&self) -> Condition {
@@ -565,6 +572,8 @@ mod tests {
             wire(&tags.contains("x")),
             json!({"field_path": "tags", "operator": "contains", "value": "x"})
         );
+        let maybe_tags: Field<Option<Vec<i32>>> = Field::data("codes");
+        assert_eq!(wire(&maybe_tags.contains(7))["value"], json!(7));
         let nan: Field<f64> = Field::data("ratio");
         assert_eq!(wire(&nan.eq(f64::NAN))["value"], Value::Null);
     }
@@ -607,7 +616,7 @@ mod tests {
             Condition::compare(MetaField::RevStatus, Operator::Eq, "draft")
         );
         assert_eq!(
-            MetaFields.total_revision_count().gt(2u64),
+            MetaFields.total_revision_count().gt(2),
             Condition::compare(MetaField::TotalRevisionCount, Operator::Gt, 2)
         );
         assert_eq!(

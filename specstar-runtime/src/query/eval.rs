@@ -254,10 +254,12 @@ fn eval_check(check: &Check, found: Option<Val<'_>>) -> Truth {
         None | Some(Val::Null) => return Truth::Unknown,
         Some(y) => y,
     };
-    let whole_value = !matches!(y, Val::List(_) | Val::Object);
+    // The table's one exception to plain JSON equality: a list compared with `eq`/`ne` is
+    // unknown (an object is simply unequal to any scalar, as is a list in `in`/`not_in`).
+    let is_list = matches!(y, Val::List(_));
     match check {
         Check::Eq(lit) | Check::Ne(lit) => {
-            if lit.is_null() || !whole_value {
+            if lit.is_null() || is_list {
                 return Truth::Unknown;
             }
             let eq = equals(y, lit);
@@ -295,9 +297,6 @@ fn eval_check(check: &Check, found: Option<Val<'_>>) -> Truth {
             None => Truth::Unknown,
         },
         Check::In(items) | Check::NotIn(items) => {
-            if !whole_value {
-                return Truth::Unknown;
-            }
             let found = items.iter().any(|item| equals(y, item));
             Truth::from(if matches!(check, Check::In(_)) {
                 found
@@ -559,7 +558,8 @@ mod tests {
         assert_eq!(truth(Some(json!(2)), Operator::Ne, json!(null)), U);
         assert_eq!(truth(Some(json!([1])), Operator::Eq, json!(1)), U);
         assert_eq!(truth(Some(json!([1])), Operator::Ne, json!(1)), U);
-        assert_eq!(truth(Some(json!({"a": 1})), Operator::Eq, json!(1)), U);
+        assert_eq!(truth(Some(json!({"a": 1})), Operator::Eq, json!(1)), F);
+        assert_eq!(truth(Some(json!({"a": 1})), Operator::Ne, json!(1)), T);
     }
 
     #[test]
@@ -619,7 +619,10 @@ mod tests {
         assert_eq!(truth(Some(json!(3)), Operator::In, json!([])), F);
         assert_eq!(truth(Some(json!(3)), Operator::NotIn, json!([1, null])), T);
         assert_eq!(truth(Some(json!(1)), Operator::NotIn, json!([1])), F);
-        assert_eq!(truth(Some(json!([1])), Operator::In, json!([1])), U);
+        // A list never equals a scalar element (only eq/ne make lists unknown).
+        assert_eq!(truth(Some(json!([1])), Operator::In, json!([1])), F);
+        assert_eq!(truth(Some(json!([1])), Operator::NotIn, json!([1])), T);
+        assert_eq!(truth(Some(json!({"a": 1})), Operator::NotIn, json!([1])), T);
     }
 
     #[test]

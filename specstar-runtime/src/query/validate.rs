@@ -76,7 +76,18 @@ pub(crate) fn compile_regex(pattern: &str) -> std::result::Result<regex::Regex, 
     regex::RegexBuilder::new(pattern)
         .size_limit(1 << 20)
         .build()
-        .map_err(|e| format!("has an invalid pattern: {e}"))
+        .map_err(|e| {
+            // Syntax errors render over several lines (pattern, caret, reason): keep the reason.
+            let text = e.to_string();
+            let reason = text
+                .lines()
+                .rev()
+                .find(|line| !line.trim().is_empty())
+                .unwrap_or_default()
+                .trim()
+                .trim_start_matches("error: ");
+            format!("has an invalid pattern: {reason}")
+        })
 }
 
 /// Checks one comparison's shape, as every backend must before running it.
@@ -104,37 +115,64 @@ struct FieldInfo {
     list: bool,
 }
 
+/// The kind of `field`: meta fields always, data fields from `descriptor` (`Ok(None)` without
+/// one); a data path the descriptor does not index is an error.
 fn resolve(
-    descriptor: &ResourceDescriptor,
+    descriptor: Option<&ResourceDescriptor>,
     field: &FieldPath,
     parameter: &str,
-) -> Result<FieldInfo> {
+) -> Result<Option<FieldInfo>> {
     match field {
-        FieldPath::Meta(meta) => Ok(FieldInfo {
+        FieldPath::Meta(meta) => Ok(Some(FieldInfo {
             kind: meta.kind(),
             list: false,
-        }),
-        FieldPath::Data(path) => match descriptor.index(path) {
-            Some(index) => Ok(FieldInfo {
-                kind: index.kind,
-                list: index.list,
-            }),
-            None => {
-                let indexed: Vec<&str> = descriptor.indexes.iter().map(|i| i.path).collect();
-                let indexed = if indexed.is_empty() {
-                    "(none)".to_owned()
-                } else {
-                    indexed.join(", ")
-                };
-                Err(Error::bad_query(
-                    parameter,
-                    format!(
-                        "field `{path}` of {} is not indexed; indexed fields: {indexed}",
-                        descriptor.name
-                    ),
-                ))
+        })),
+        FieldPath::Data(path) => {
+            let Some(descriptor) = descriptor else {
+                return Ok(None);
+            };
+            match descriptor.index(path) {
+                Some(index) => Ok(Some(FieldInfo {
+                    kind: index.kind,
+                    list: index.list,
+                })),
+                None => {
+                    let indexed: Vec<&str> = descriptor.indexes.iter().map(|i| i.path).collect();
+                    let indexed = if indexed.is_empty() {
+                        "(none)".to_owned()
+                    } else {
+                        indexed.join(", ")
+                    };
+                    Err(Error::bad_query(
+                        parameter,
+                        format!(
+                            "field `{path}` of {} is not indexed; indexed fields: {indexed}",
+                            descriptor.name
+                        ),
+                    ))
+                }
             }
-        },
+        }
+    }
+}
+
+/// Checks that `field` can be queried (meta, or indexed by `descriptor` when given).
+pub(crate) fn check_field(
+    descriptor: Option<&ResourceDescriptor>,
+    field: &FieldPath,
+    parameter: &str,
+) -> Result<()> {
+    resolve(descriptor, field, parameter).map(|_| ())
+}
+
+/// The kind and list flag of `field` when known.
+pub(crate) fn field_kind(
+    descriptor: Option<&ResourceDescriptor>,
+    field: &FieldPath,
+) -> Option<(IndexKind, bool)> {
+    match field {
+        FieldPath::Meta(meta) => Some((meta.kind(), false)),
+        FieldPath::Data(path) => descriptor?.index(path).map(|i| (i.kind, i.list)),
     }
 }
 
@@ -144,7 +182,7 @@ fn kind_name(kind: IndexKind) -> &'static str {
         IndexKind::Integer => "an integer",
         IndexKind::Float => "a number",
         IndexKind::Boolean => "a boolean",
-        IndexKind::DateTime => "an RFC 3339 time with an offset (e.g. \"2026-01-02T03:04:05Z\")",
+        IndexKind::DateTime => "an RFC 3339 time with an offset such as \"2026-01-02T03:04:05Z\"",
         IndexKind::Any => "any value",
     }
 }
@@ -168,21 +206,23 @@ fn fits(kind: IndexKind, v: &Value) -> bool {
 }
 
 fn check_typed(
-    descriptor: &ResourceDescriptor,
+    descriptor: Option<&ResourceDescriptor>,
     parameter: &str,
     field: &FieldPath,
     op: Operator,
     value: &Value,
 ) -> Result<()> {
     check_shape(parameter, field, op, value)?;
-    let info = resolve(descriptor, field, parameter)?;
+    let Some(info) = resolve(descriptor, field, parameter)? else {
+        return Ok(());
+    };
     let fail = |problem: String| Err(compare_error(parameter, field, op, &problem));
     let must_fit = |v: &Value| -> Result<()> {
         if fits(info.kind, v) {
             return Ok(());
         }
         fail(format!(
-            "needs {} (the field's type), got {}",
+            "needs {}, got {}",
             kind_name(info.kind),
             describe(v)
         ))
@@ -246,7 +286,23 @@ fn check_typed(
 }
 
 fn check_sort(descriptor: &ResourceDescriptor, parameter: &str, sort: &Sort) -> Result<()> {
-    resolve(descriptor, &sort.field, parameter).map(|_| ())
+    check_field(Some(descriptor), &sort.field, parameter)
+}
+
+/// Checks every comparison of `condition`: shapes always; meta field types always; data
+/// paths and types when `descriptor` is given.
+pub(crate) fn check_condition(
+    condition: &Condition,
+    descriptor: Option<&ResourceDescriptor>,
+    parameter: &str,
+) -> Result<()> {
+    let mut result = Ok(());
+    condition.for_each_compare(&mut |field, op, value| {
+        if result.is_ok() {
+            result = check_typed(descriptor, parameter, field, op, value);
+        }
+    });
+    result
 }
 
 impl Condition {
@@ -254,13 +310,7 @@ impl Condition {
     /// fits its operator and the field's type, regexes compile, times carry an offset.
     /// Errors are `Error::BadQuery` naming `parameter` and the field.
     pub fn validate(&self, descriptor: &ResourceDescriptor, parameter: &str) -> Result<()> {
-        let mut result = Ok(());
-        self.for_each_compare(&mut |field, op, value| {
-            if result.is_ok() {
-                result = check_typed(descriptor, parameter, field, op, value);
-            }
-        });
-        result
+        check_condition(self, Some(descriptor), parameter)
     }
 }
 
@@ -325,7 +375,7 @@ impl Query {
     pub fn prepare(mut self, descriptor: &ResourceDescriptor) -> Result<Query> {
         self.validate(descriptor)?;
         if let Some(condition) = &mut self.condition {
-            normalize_times(condition, descriptor);
+            normalize_times(condition, Some(descriptor));
         }
         Ok(self)
     }
@@ -334,22 +384,18 @@ impl Query {
     pub fn prepare_as(mut self, descriptor: &ResourceDescriptor, parameter: &str) -> Result<Query> {
         self.validate_as(descriptor, parameter)?;
         if let Some(condition) = &mut self.condition {
-            normalize_times(condition, descriptor);
+            normalize_times(condition, Some(descriptor));
         }
         Ok(self)
     }
 }
 
-/// Rewrites time literals of a validated condition into the wire format.
-fn normalize_times(condition: &mut Condition, descriptor: &ResourceDescriptor) {
+/// Rewrites time literals of a validated condition into the wire format (data fields only
+/// when `descriptor` says they hold times).
+pub(crate) fn normalize_times(condition: &mut Condition, descriptor: Option<&ResourceDescriptor>) {
     match condition {
         Condition::Compare { field, op, value } => {
-            let kind = match field {
-                FieldPath::Meta(meta) => meta.kind(),
-                FieldPath::Data(path) => descriptor
-                    .index(path)
-                    .map_or(IndexKind::Any, |index| index.kind),
-            };
+            let kind = field_kind(descriptor, field).map_or(IndexKind::Any, |(kind, _)| kind);
             let is_value_op = matches!(
                 op,
                 Operator::Eq
@@ -514,7 +560,7 @@ mod tests {
                 "level",
                 Operator::Eq,
                 json!("x"),
-                "needs an integer (the field's type), got \"x\"",
+                "needs an integer, got \"x\"",
             ),
             ("level", Operator::In, json!([1, "2"]), "needs an integer"),
             ("ratio", Operator::Gt, json!("1"), "needs a number"),
