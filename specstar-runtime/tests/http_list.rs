@@ -15,6 +15,7 @@ store_tests!(
     time_user_and_status_filters,
     conditions_and_sorts,
     qb_cannot_be_combined_with_explicit_filters,
+    qb_filters_sorts_and_pages,
     bad_query_inputs_are_400,
     batch_delete_and_batch_restore,
 );
@@ -449,4 +450,90 @@ async fn batch_delete_and_batch_restore(stores: StoreFactory) {
     );
     assert_eq!(api.get("/zone/count").await.expect(200), json!(4));
     assert_eq!(api.delete("/zone?limit=-1").await.status, 400);
+}
+
+async fn qb_filters_sorts_and_pages(stores: StoreFactory) {
+    let (api, ids) = seeded(stores).await;
+    let list = |qb: &str, extra: &str| format!("/zone?qb={}{extra}", enc(qb));
+    assert_eq!(
+        names(&api.get(&list(r#"QB["level"] >= 3"#, "")).await.expect(200)),
+        ["C", "D"]
+    );
+    assert_eq!(
+        names(
+            &api.get(&list(
+                r#"QB.name.starts_with("A") | (QB["level"] == 4)"#,
+                ""
+            ))
+            .await
+            .expect(200)
+        ),
+        ["A", "D"]
+    );
+    assert_eq!(
+        names(
+            &api.get(&list(r#"QB.created_by() == "anonymous""#, "&limit=1"))
+                .await
+                .expect(200)
+        ),
+        ["A"]
+    );
+    // the expression's sort and paging; URL limit/offset override its paging
+    let sorted = r#"QB["level"].gte(2).sort("-level").limit(2)"#;
+    assert_eq!(
+        names(&api.get(&list(sorted, "")).await.expect(200)),
+        ["D", "C"]
+    );
+    assert_eq!(
+        names(&api.get(&list(sorted, "&limit=1")).await.expect(200)),
+        ["D"]
+    );
+    assert_eq!(
+        names(
+            &api.get(&list(sorted, "&offset=1&limit=5"))
+                .await
+                .expect(200)
+        ),
+        ["C", "B"]
+    );
+    assert_eq!(
+        api.get(&format!("/zone/count?qb={}", enc(r#"QB["level"] > 1"#)))
+            .await
+            .expect(200),
+        json!(3)
+    );
+
+    // is_deleted (default false) is ANDed into the expression
+    api.delete(&format!("/zone/{}", ids[3])).await.expect(200);
+    assert_eq!(
+        names(&api.get(&list(r#"QB["level"] >= 3"#, "")).await.expect(200)),
+        ["C"]
+    );
+    assert_eq!(
+        names(
+            &api.get(&list(r#"QB["level"] >= 3"#, "&is_deleted=true"))
+                .await
+                .expect(200)
+        ),
+        ["D"]
+    );
+
+    // batch operations take qb too
+    let restored = api
+        .post_empty(&format!("/zone/restore?qb={}", enc(r#"QB["level"] == 4"#)))
+        .await
+        .expect(200);
+    assert_eq!(restored.as_array().unwrap().len(), 1);
+
+    // parse errors and fields that are not indexed are 400 naming qb
+    for bad in [
+        r#"QB["level"] >"#,
+        r#"__import__("os")"#,
+        r#"QB["colour"] == 1"#,
+        r#"QB["level"] == "high""#,
+    ] {
+        let reply = api.get(&list(bad, "")).await;
+        assert_eq!(reply.status, 400, "{bad}: {}", reply.body);
+        assert!(reply.detail().contains("qb"), "{bad}: {}", reply.detail());
+    }
 }

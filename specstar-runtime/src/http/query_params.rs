@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::model::{Error, Result, RevisionStatus, wire_time};
-use crate::query::{Condition, FieldPath, MetaField, Operator, Query, Sort};
+use crate::query::{Condition, FieldPath, MetaField, Operator, Query, Sort, parse_qb};
 use crate::resource::ResourceDescriptor;
 
 /// The decoded URL query string: `(name, value)` pairs in order, names with a trailing `[]`
@@ -243,7 +243,8 @@ pub fn to_query(
                 ),
             });
         }
-        let mut query = parse_qb(qb)?;
+        // validated against the model while parsing (errors name `qb` and point at the spot)
+        let mut query = parse_qb(qb, Some(descriptor))?.into_query();
         query.condition = Some(and(query.condition.take(), deleted_condition));
         query
     } else {
@@ -327,16 +328,6 @@ fn and(a: Option<Condition>, b: Condition) -> Condition {
         }
         Some(a) => Condition::And(vec![a, b]),
     }
-}
-
-// PENDING(query branch): the qb parser lives in `crate::query`; this seam switches to it when
-// that part of the branch is merged.
-/// `qb=`: the query-builder expression (parsed by `crate::query`, never evaluated as code).
-fn parse_qb(_raw: &str) -> Result<Query> {
-    Err(Error::bad_query(
-        "qb",
-        "qb expressions are not supported yet",
-    ))
 }
 
 /// `conditions=` / `data_conditions=`: a JSON array of conditions (ANDed). Bad JSON → 400.
