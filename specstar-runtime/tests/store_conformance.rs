@@ -62,3 +62,6 @@ macro_rules! conformance {
 
 conformance!(sqlite, store_common::sqlite);
 conformance!(postgres, store_common::postgres);
+conformance!(disk, store_common::disk);
+// LEAD: enable once storage/memory.rs (MemoryStore) is merged; see store_common::memory.
+// conformance!(memory, store_common::memory);

@@ -8,7 +8,7 @@ use std::cmp::Ordering as CmpOrdering;
 
 use serde_json::Value;
 
-use super::query_check::{NumberRepr, Operand, Scalar, check_operand};
+use super::query_check::{NumberRepr, Operand, Scalar, check_condition, check_operand};
 use crate::model::{ResourceMeta, Result, wire_time};
 use crate::query::{Condition, Direction, FieldPath, MetaField, Query};
 
@@ -31,6 +31,9 @@ pub(crate) fn search_metas<'a>(
     metas: impl IntoIterator<Item = &'a ResourceMeta>,
     query: &Query,
 ) -> Result<Vec<ResourceMeta>> {
+    if let Some(c) = &query.condition {
+        check_condition(c)?;
+    }
     let mut hits = Vec::new();
     for meta in metas {
         if matches(meta, query.condition.as_ref())? {
@@ -51,6 +54,9 @@ pub(crate) fn count_metas<'a>(
     metas: impl IntoIterator<Item = &'a ResourceMeta>,
     query: &Query,
 ) -> Result<u64> {
+    if let Some(c) = &query.condition {
+        check_condition(c)?;
+    }
     let mut n = 0;
     for meta in metas {
         if matches(meta, query.condition.as_ref())? {
@@ -246,13 +252,14 @@ fn value_cmp(a: Option<&Value>, b: Option<&Value>) -> CmpOrdering {
         (Some(Value::Number(x)), Some(Value::Number(y))) => numbers_cmp(x, y),
         (Some(Value::String(x)), Some(Value::String(y))) => x.as_bytes().cmp(y.as_bytes()),
         (Some(Value::Bool(x)), Some(Value::Bool(y))) => x.cmp(y),
-        (Some(x), Some(y)) => x.to_string().cmp(&y.to_string()),
+        // Lists and objects all tie: the semantics define no order among them.
         _ => CmpOrdering::Equal,
     }
 }
 
-/// Sort by the query's keys (absent/null last ascending, first descending), ties by
-/// `resource_id`; no keys: `created_time` then `resource_id`.
+/// Sort by the query's keys (numbers < strings < booleans < lists/objects < absent/null, so
+/// absent/null are last ascending and first descending; lists/objects tie among themselves),
+/// ties by `resource_id`; no keys: `created_time` then `resource_id`.
 pub(crate) fn sort_metas(metas: &mut [&ResourceMeta], query: &Query) {
     metas.sort_by(|a, b| {
         if query.sorts.is_empty() {

@@ -5,6 +5,8 @@
 //! compare-and-sets the meta that points at it, atomically, with unique entries checked in the
 //! same step. A backend that could only do one half could not keep them.
 
+pub mod config;
+pub mod disk;
 pub mod memory;
 pub mod postgres;
 pub mod sqlite;

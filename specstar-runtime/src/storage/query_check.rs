@@ -221,3 +221,14 @@ pub(crate) fn check_operand<'a>(
         Operator::IsNa => Operand::IsNa(flag(value)?),
     })
 }
+
+/// Check every comparison of a condition tree (so a malformed query fails even when there is
+/// nothing to evaluate it on).
+pub(crate) fn check_condition(condition: &crate::query::Condition) -> Result<()> {
+    use crate::query::Condition;
+    match condition {
+        Condition::Compare { field, op, value } => check_operand(field, *op, value).map(|_| ()),
+        Condition::And(items) | Condition::Or(items) => items.iter().try_for_each(check_condition),
+        Condition::Not(inner) => check_condition(inner),
+    }
+}

@@ -1010,6 +1010,23 @@ pub async fn paging(store: &dyn ResourceStore) {
         limit: Some(2),
     };
     assert_eq!(order(store, filtered.clone()).await, ["3", "2"]);
+    // Paging over a list-membership filter (SQLite 3.51 once dropped OFFSET here).
+    for (value, offset, expected) in [
+        (json!("x"), 0, vec!["4", "1"]),
+        (json!("x"), 1, vec!["1"]),
+        (json!("y"), 2, vec![]),
+    ] {
+        let q = Query {
+            condition: Some(cmp("tags", Operator::Contains, value.clone())),
+            offset,
+            ..Query::default()
+        };
+        assert_eq!(
+            order(store, q).await,
+            expected,
+            "tags contains {value} offset {offset}"
+        );
+    }
     assert_eq!(
         store.count("item", &filtered).await.unwrap(),
         4,

@@ -270,6 +270,27 @@ pub async fn sqlite() -> Option<Fixture> {
     )
 }
 
+// LEAD: enable with the `memory` line in store_conformance.rs once MemoryStore is merged.
+// pub async fn memory() -> Option<Fixture> {
+//     let store = specstar_runtime::storage::memory::MemoryStore::new();
+//     Some(Fixture { store: Arc::new(store), _keep: Vec::new() }.registered().await)
+// }
+
+pub async fn disk() -> Option<Fixture> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = specstar_runtime::storage::disk::DiskStore::open(dir.path().join("data"))
+        .await
+        .expect("open disk store");
+    Some(
+        Fixture {
+            store: Arc::new(store),
+            _keep: vec![Box::new(dir)],
+        }
+        .registered()
+        .await,
+    )
+}
+
 pub async fn postgres() -> Option<Fixture> {
     let url = postgres_reachable().await?;
     let schema = random_schema();

@@ -25,9 +25,6 @@ pub(crate) const META_COLUMNS: [&str; 16] = [
     "rev_updated_time",
 ];
 
-/// The position of `indexed_data` in [`META_COLUMNS`] (PostgreSQL casts it to `jsonb`).
-pub(crate) const INDEXED_DATA_POSITION: usize = 10;
-
 /// The bind values of a meta, in [`META_COLUMNS`] order.
 pub(crate) fn meta_binds(model: &str, meta: &ResourceMeta) -> Vec<Bind> {
     let text = |s: &str| Bind::Text(s.to_owned());

@@ -217,7 +217,6 @@ impl Tags {
     pub(crate) const ARRAY: Tags = Tags(64);
     pub(crate) const OBJECT: Tags = Tags(128);
     pub(crate) const ALL: Tags = Tags(255);
-    pub(crate) const BOOL: Tags = Tags(4 | 8);
     pub(crate) const SCALAR: Tags = Tags(4 | 8 | 16 | 32);
     pub(crate) const PRESENT: Tags = Tags(4 | 8 | 16 | 32 | 64 | 128);
 

@@ -193,11 +193,12 @@ impl Dialect for Postgres {
                      WHEN 'array' THEN 3 WHEN 'object' THEN 3 ELSE 4 END",
                 )
                 .sql(dir),
-            // Numbers, booleans, lists: jsonb order within one type (numeric, false < true).
+            // Numbers and booleans: jsonb order within one type (numeric, false < true); lists
+            // and objects all tie (their order is not defined by the query semantics).
             Frag::new()
                 .sql("CASE WHEN ")
                 .frag(typeof_())
-                .sql(" IN ('number', 'boolean', 'array', 'object') THEN indexed_data -> ")
+                .sql(" IN ('number', 'boolean') THEN indexed_data -> ")
                 .bind(key(path))
                 .sql(" END")
                 .sql(dir),

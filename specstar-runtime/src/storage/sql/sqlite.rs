@@ -91,26 +91,38 @@ impl Dialect for Sqlite {
         let Some(p) = json_path(path) else {
             return Pred::Const(false);
         };
-        let element = match v {
-            super::Scalar::Bool(true) => Frag::new().sql("e.type = 'true'"),
-            super::Scalar::Bool(false) => Frag::new().sql("e.type = 'false'"),
-            super::Scalar::Number(n) => Frag::new()
-                .sql("e.type IN ('integer', 'real') AND e.atom = ")
-                .bind(number_bind(n)),
-            super::Scalar::String(s) => Frag::new()
-                .sql("e.type = 'text' AND e.atom = ")
-                .bind(Bind::Text(s.to_owned())),
+        // `x IN (SELECT …)` rather than `EXISTS (…)`: SQLite 3.51 (bundled) ignores OFFSET on
+        // some queries whose WHERE has `EXISTS (SELECT … FROM json_each(…))`.
+        let (needle, filter) = match v {
+            super::Scalar::Bool(b) => (
+                Frag::new().sql(if b { "'true'" } else { "'false'" }),
+                Frag::new().sql("e.type"),
+            ),
+            super::Scalar::Number(n) => (
+                Frag::new().bind(number_bind(n)),
+                Frag::new()
+                    .sql("e.atom FROM json_each(indexed_data, ")
+                    .bind(Bind::Text(p.clone()))
+                    .sql(") AS e WHERE e.type IN ('integer', 'real')"),
+            ),
+            super::Scalar::String(s) => (
+                Frag::new().bind(Bind::Text(s.to_owned())),
+                Frag::new()
+                    .sql("e.atom FROM json_each(indexed_data, ")
+                    .bind(Bind::Text(p.clone()))
+                    .sql(") AS e WHERE e.type = 'text'"),
+            ),
+        };
+        let subquery = match v {
+            super::Scalar::Bool(_) => filter
+                .sql(" FROM json_each(indexed_data, ")
+                .bind(Bind::Text(p))
+                .sql(") AS e"),
+            _ => filter,
         };
         Pred::and([
             self.data_tag_in(path, Tags::ARRAY),
-            Pred::Sql(
-                Frag::new()
-                    .sql("EXISTS (SELECT 1 FROM json_each(indexed_data, ")
-                    .bind(Bind::Text(p))
-                    .sql(") AS e WHERE ")
-                    .frag(element)
-                    .sql(")"),
-            ),
+            Pred::Sql(needle.sql(" IN (SELECT ").frag(subquery).sql(")")),
         ])
     }
 
@@ -200,10 +212,14 @@ impl Dialect for Sqlite {
                      WHEN 'object' THEN 3 ELSE 4 END",
                 )
                 .sql(dir),
+            // Within a class: numbers numerically, strings in byte order, false < true; lists
+            // and objects all tie (their order is not defined by the query semantics).
             Frag::new()
-                .sql("json_extract(indexed_data, ")
+                .sql("CASE WHEN json_type(indexed_data, ")
+                .bind(Bind::Text(p.clone()))
+                .sql(") IN ('array', 'object') THEN NULL ELSE json_extract(indexed_data, ")
                 .bind(Bind::Text(p))
-                .sql(")")
+                .sql(") END")
                 .sql(dir),
         ]
     }
