@@ -5,11 +5,9 @@ use std::sync::Arc;
 use specstar_runtime::app::SpecStar;
 use specstar_runtime::http::{self, HttpOptions};
 use specstar_runtime::storage::ResourceStore;
-use specstar_runtime::storage::memory::MemoryStore;
-use specstar_runtime::storage::postgres::{PostgresOptions, PostgresStore};
-use specstar_runtime::storage::sqlite::{SqliteOptions, SqliteStore};
+use specstar_runtime::storage::config::BackendConfig;
 
-use crate::{Error, Result};
+use crate::Result;
 
 /// The SQLite file `serve()` uses when `SPECSTAR_BACKEND` is not set.
 pub const DEFAULT_SQLITE_FILE: &str = "specstar.db";
@@ -19,7 +17,7 @@ pub const DEFAULT_SQLITE_FILE: &str = "specstar.db";
 /// | variable | default | meaning |
 /// |---|---|---|
 /// | `SPECSTAR_ADDR` | `127.0.0.1:8000` | address to listen on |
-/// | `SPECSTAR_BACKEND` | SQLite file `specstar.db` | `sqlite://path`, `sqlite::memory:`, `postgres://…`, or `memory` |
+/// | `SPECSTAR_BACKEND` | SQLite file `specstar.db` | a URL (`sqlite://path`, `sqlite::memory:`, `postgres://…`, `disk://dir`, `memory://`), inline JSON, or the path of a JSON backend config |
 /// | `SPECSTAR_DEFAULT_QUERY_LIMIT` | unbounded | default `limit` of list queries |
 /// | `SPECSTAR_MAX_QUERY_LIMIT` | none | cap on `limit` |
 /// | `SPECSTAR_MAX_BODY_BYTES` | 16 MiB | request body limit (413 beyond) |
@@ -50,52 +48,27 @@ pub async fn serve() -> Result<()> {
     http::serve::serve(spec, addr.trim(), options, Some(&label)).await
 }
 
-/// The store named by `SPECSTAR_BACKEND`, and a description for the log (no credentials).
-///
-/// PENDING(storage branch): `BackendConfig` (backend JSON files and inline JSON) replaces this
-/// URL dispatch when it lands.
+/// The store named by `SPECSTAR_BACKEND` (a URL, inline JSON or a JSON file: see
+/// [`BackendConfig::parse`]; default the SQLite file `specstar.db`), and a description for
+/// the start-up line (without credentials).
 async fn open_backend(spec: Option<&str>) -> Result<(Arc<dyn ResourceStore>, String)> {
     let spec = spec.map(str::trim).filter(|s| !s.is_empty());
-    let Some(spec) = spec else {
-        let store = SqliteStore::open(SqliteOptions::file(DEFAULT_SQLITE_FILE)).await?;
-        return Ok((
-            Arc::new(store),
-            format!("sqlite file {DEFAULT_SQLITE_FILE}"),
-        ));
-    };
-    if spec == "memory" || spec == "memory://" {
-        return Ok((
-            Arc::new(MemoryStore::new()),
-            "memory (not persisted)".into(),
-        ));
-    }
-    if spec == "sqlite::memory:" || spec == "sqlite://:memory:" {
-        let store = SqliteStore::open(SqliteOptions::memory()).await?;
-        return Ok((Arc::new(store), "sqlite in memory (not persisted)".into()));
-    }
-    if let Some(path) = spec
-        .strip_prefix("sqlite://")
-        .or_else(|| spec.strip_prefix("sqlite:"))
-    {
-        if path.is_empty() {
-            return Err(Error::config(
-                "SPECSTAR_BACKEND `sqlite://` needs a file path (e.g. sqlite://specstar.db)",
-            ));
+    let (config, source) = match spec {
+        None => (
+            BackendConfig::sqlite(DEFAULT_SQLITE_FILE),
+            format!("file {DEFAULT_SQLITE_FILE}"),
+        ),
+        Some(text) if text.starts_with('{') => {
+            (BackendConfig::parse(text)?, "inline config".into())
         }
-        let store = SqliteStore::open(SqliteOptions::file(path)).await?;
-        return Ok((Arc::new(store), format!("sqlite file {path}")));
-    }
-    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
-        let store = PostgresStore::open(PostgresOptions::new(spec)).await?;
-        return Ok((
-            Arc::new(store),
-            format!("postgres {}", without_credentials(spec)),
-        ));
-    }
-    Err(Error::config(format!(
-        "SPECSTAR_BACKEND `{}` is not understood: use sqlite://path, sqlite::memory:, postgres://… or memory",
-        without_credentials(spec)
-    )))
+        Some(text) if text.contains("://") || text.starts_with("sqlite:") => {
+            (BackendConfig::parse(text)?, without_credentials(text))
+        }
+        Some(path) => (BackendConfig::parse(path)?, format!("config file {path}")),
+    };
+    let store = config.open().await?;
+    let label = format!("{} ({source})", store.backend_name());
+    Ok((store, label))
 }
 
 /// `postgres://user:secret@host/db` → `postgres://host/db`.
@@ -126,9 +99,9 @@ mod tests {
 
     #[tokio::test]
     async fn backends_from_the_environment_value() {
-        let (store, label) = open_backend(Some("memory")).await.unwrap();
-        assert_eq!(store.backend_name(), "memory");
-        assert!(label.contains("memory"));
+        let (store, label) = open_backend(Some("sqlite::memory:")).await.unwrap();
+        assert_eq!(store.backend_name(), "sqlite");
+        assert_eq!(label, "sqlite (sqlite::memory:)");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.db");
         let (store, label) = open_backend(Some(&format!("sqlite://{}", path.display())))
@@ -141,7 +114,11 @@ mod tests {
             .await
             .err()
             .expect("an error");
-        assert!(e.to_string().contains("SPECSTAR_BACKEND"), "{e}");
-        assert!(open_backend(Some("sqlite://")).await.is_err());
+        assert!(e.to_string().contains("mongodb"), "{e}");
+        let e = open_backend(Some("/no/such/backend.json"))
+            .await
+            .err()
+            .expect("an error");
+        assert!(e.to_string().contains("/no/such/backend.json"), "{e}");
     }
 }
