@@ -2,7 +2,7 @@
 
 #![deny(unsafe_code)]
 
-pub use specstar_derive::{IndexValue, Resource};
+pub use specstar_derive::{IndexValue, Nested, Resource};
 pub use specstar_runtime::app::{ResourceOptions, SpecStar, SpecStarBuilder};
 pub use specstar_runtime::model::{
     Encoding, Error, Resource as Stored, ResourceMeta, Result, RevisionInfo, RevisionList,
@@ -12,8 +12,8 @@ pub use specstar_runtime::query::{Condition, Field, MetaFields, Query};
 pub use specstar_runtime::resource::patch::Patch;
 pub use specstar_runtime::resource::{
     ConstraintChecker, Get, GetOptions, IndexKind, IndexSpec, IndexValue, ModelHandle, Modify,
-    OnDelete, OperationContext, RefSpec, RefType, Relationship, Resource, ResourceDescriptor,
-    ResourceManager, RevisionListQuery, Search, UniqueValue, Validator,
+    Nested, NestedIndex, OnDelete, OperationContext, RefSpec, RefType, Relationship, Resource,
+    ResourceDescriptor, ResourceManager, RevisionListQuery, Search, UniqueValue, Validator,
 };
 pub use specstar_runtime::storage::{ResourceStore, memory::MemoryStore};
 
@@ -41,8 +41,8 @@ pub mod auth {
 /// `use specstar::prelude::*;` brings the derive, the traits and the common types into scope.
 pub mod prelude {
     pub use crate::{
-        Encoding, Error, IndexValue, Modify, Resource, ResourceManager, ResourceMeta, RevisionInfo,
-        RevisionStatus, SpecStar,
+        Encoding, Error, IndexValue, Modify, Nested, Resource, ResourceManager, ResourceMeta,
+        RevisionInfo, RevisionStatus, SpecStar,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
@@ -59,9 +59,16 @@ pub mod __private {
     pub use specstar_runtime::app::install;
     pub use specstar_runtime::model::{Encoding, RevisionStatus};
     pub use specstar_runtime::query::{Field, MetaFields};
+    pub use specstar_runtime::resource::display_name::assert_display_name;
+    pub use specstar_runtime::resource::index_value::unique_index_spec;
+    pub use specstar_runtime::resource::nested::{
+        prefixed_indexes, prefixed_nested, unique_nested_index,
+    };
+    pub use specstar_runtime::resource::ref_value::assert_nullable_ref;
     pub use specstar_runtime::resource::{
-        IndexKind, IndexSpec, IndexValue, OnDelete, RefSpec, RefType, Registration, Resource,
-        ResourceDescriptor, UniqueValue,
+        DisplayNameValue, IndexKind, IndexSpec, IndexValue, Nested, NestedIndex, NullableRefValue,
+        OnDelete, RefSpec, RefType, RefValue, Registration, Resource, ResourceDescriptor,
+        UniqueValue, registrations,
     };
 
     /// Registers a derived resource with the runtime through `inventory`.

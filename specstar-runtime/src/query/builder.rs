@@ -72,6 +72,16 @@ impl<T> Field<T> {
         }
     }
 
+    /// A data field at a dotted path built at run time (generated accessors of `#[nested]`
+    /// structs call this with the prefix they are embedded at).
+    #[doc(hidden)]
+    pub fn data_owned(path: String) -> Self {
+        Field {
+            path: FieldPath::Data(std::borrow::Cow::Owned(path)),
+            _type: PhantomData,
+        }
+    }
+
     /// A meta field.
     pub const fn meta(field: MetaField) -> Self {
         Field {

@@ -1,6 +1,6 @@
 //! Which Rust types can be indexed, and what kind of index value they produce.
 
-use super::descriptor::IndexKind;
+use super::descriptor::{IndexKind, IndexSpec};
 
 /// A type whose values can be stored in an index and compared in queries.
 ///
@@ -10,7 +10,7 @@ use super::descriptor::IndexKind;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be indexed",
     label = "this field's type cannot be indexed",
-    note = "indexable types are String, integers, floats, bool, DateTime<Utc>, Option<T> and Vec<T> of those, and unit-only enums with `#[derive(IndexValue)]`"
+    note = "indexable types are String, integers, floats, bool, DateTime<Utc>, Option<T> and Vec<T> of those, and unit-only enums with `#[derive(IndexValue)]`; for a struct, derive `Nested` on it and mark the field `#[nested]`"
 )]
 pub trait IndexValue {
     /// The kind of the scalar (element kind for `Vec<T>`).
@@ -36,7 +36,7 @@ macro_rules! scalar {
     )*};
 }
 
-scalar!(String: String, Box<str>, std::sync::Arc<str>);
+scalar!(String: String, Box<str>, std::sync::Arc<str>, char);
 scalar!(Integer: i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 scalar!(Float: f32, f64);
 scalar!(Boolean: bool);
@@ -52,4 +52,27 @@ impl<T: UniqueValue> UniqueValue for Option<T> {}
 impl<T: IndexValue> IndexValue for Vec<T> {
     const KIND: IndexKind = T::KIND;
     const LIST: bool = true;
+}
+
+impl<T: IndexValue> IndexValue for std::collections::BTreeSet<T> {
+    const KIND: IndexKind = T::KIND;
+    const LIST: bool = true;
+}
+
+impl<T: IndexValue, S> IndexValue for std::collections::HashSet<T, S> {
+    const KIND: IndexKind = T::KIND;
+    const LIST: bool = true;
+}
+
+/// The index of a `#[unique]` field. Generated descriptors call this (rather than reading
+/// `IndexValue` directly) so that a type that cannot be unique is reported once, as such.
+#[doc(hidden)]
+pub const fn unique_index_spec<T: UniqueValue + ?Sized>(path: &'static str) -> IndexSpec {
+    IndexSpec {
+        path,
+        kind: T::KIND,
+        unique: true,
+        nullable: T::NULLABLE,
+        list: T::LIST,
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod descriptor;
+pub mod display_name;
 pub mod encoding;
 pub(crate) mod engine;
 pub mod hash;
@@ -12,7 +13,9 @@ pub mod indexing;
 mod manager;
 pub(crate) mod model_type;
 mod modify;
+pub mod nested;
 pub mod patch;
+pub mod ref_value;
 pub mod refs;
 mod revision_list;
 pub mod search;
@@ -20,10 +23,13 @@ pub mod validate;
 
 pub use context::{OperationContext, SYSTEM_USER};
 pub use descriptor::{IndexKind, IndexSpec, OnDelete, RefSpec, RefType, ResourceDescriptor};
+pub use display_name::DisplayNameValue;
 pub use engine::{GetOptions, ModelHandle};
 pub use index_value::{IndexValue, UniqueValue};
 pub use manager::{Get, ResourceManager};
 pub use modify::Modify;
+pub use nested::{Nested, NestedIndex};
+pub use ref_value::{NullableRefValue, RefValue};
 pub use refs::Relationship;
 pub use revision_list::RevisionListQuery;
 pub use search::Search;

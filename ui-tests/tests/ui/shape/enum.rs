@@ -1,0 +1,9 @@
+use specstar::prelude::*;
+
+#[derive(Resource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
+pub enum Zone {
+    Forest,
+    Desert,
+}
+
+fn main() {}

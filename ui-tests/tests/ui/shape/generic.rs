@@ -1,0 +1,8 @@
+use specstar::prelude::*;
+
+#[derive(Resource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
+pub struct Zone<T> {
+    pub payload: T,
+}
+
+fn main() {}

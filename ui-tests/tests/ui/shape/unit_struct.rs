@@ -1,0 +1,6 @@
+use specstar::prelude::*;
+
+#[derive(Resource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
+pub struct Zone;
+
+fn main() {}
