@@ -455,9 +455,7 @@ async fn switch_makes_an_old_revision_current(stores: StoreFactory) {
         404
     );
     assert_eq!(
-        api.post_empty(&format!("/zone/zone:x/switch/zone:x:1"))
-            .await
-            .status,
+        api.post_empty("/zone/zone:x/switch/zone:x:1").await.status,
         404
     );
 }
