@@ -62,7 +62,7 @@
 mod builder;
 mod calendar;
 mod compare;
-pub mod eval;
+mod eval;
 mod parse;
 mod tree;
 mod validate;

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::{Commit, ResourceStore, StoredRevision};
 use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
-use crate::query::{Query, eval};
+use crate::query::{self, Query};
 use crate::resource::ResourceDescriptor;
 
 const BACKEND: &str = "memory";
@@ -252,14 +252,14 @@ impl ResourceStore for MemoryStore {
     async fn search(&self, model: &str, query: &Query) -> Result<Vec<ResourceMeta>> {
         let table = self.table(model)?;
         let table = table.lock();
-        let page = eval::apply(query, table.metas.values())?;
+        let page = query::apply(query, table.metas.values())?;
         Ok(page.into_iter().cloned().collect())
     }
 
     async fn count(&self, model: &str, query: &Query) -> Result<u64> {
         let table = self.table(model)?;
         let table = table.lock();
-        eval::count(query, table.metas.values())
+        query::count(query, table.metas.values())
     }
 
     async fn purge(&self, model: &str, resource_id: &str) -> Result<()> {
