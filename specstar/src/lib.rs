@@ -86,3 +86,8 @@ pub mod __private {
         };
     }
 }
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
