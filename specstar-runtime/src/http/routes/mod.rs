@@ -8,6 +8,7 @@ use super::projection::{Partial, Returns, Section, full_resource};
 use super::router::AppState;
 use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
 
+mod backup;
 mod create;
 mod delete;
 mod list;
@@ -27,6 +28,7 @@ const FAMILIES: &[fn() -> Router<AppState>] = &[
     switch::routes,
     delete::routes,
     refs::routes,
+    backup::routes,
 ];
 
 /// Every route of every family.
