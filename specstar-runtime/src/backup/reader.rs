@@ -220,8 +220,8 @@ impl<R: AsyncRead + Unpin> ArchiveReader<R> {
             }
             (Position::Start, other) => {
                 return Err(format!(
-                    "missing header: the first record is a {}, expected a HeaderRecord",
-                    other.tag()
+                    "missing header: the first record is {}, expected a HeaderRecord",
+                    a(other)
                 ));
             }
             (Position::TopLevel, Record::ModelStart { model_name }) => Position::InModel {
@@ -231,15 +231,15 @@ impl<R: AsyncRead + Unpin> ArchiveReader<R> {
             (Position::TopLevel, Record::Eof) => Position::Done,
             (Position::TopLevel, other) => {
                 return Err(format!(
-                    "a {} outside a model section (expected a ModelStartRecord or the EofRecord)",
-                    other.tag()
+                    "{} outside a model section (expected a ModelStartRecord or the EofRecord)",
+                    a(other)
                 ));
             }
             (Position::InModel { model, resource }, record) => {
                 return self.advance_in_model(model, resource, record);
             }
             (Position::Done | Position::Failed, other) => {
-                return Err(format!("a {} after the end of the archive", other.tag()));
+                return Err(format!("{} after the end of the archive", a(other)));
             }
         };
         Ok(())
@@ -302,9 +302,9 @@ impl<R: AsyncRead + Unpin> ArchiveReader<R> {
             }
             other => {
                 return Err(format!(
-                    "a {} inside the section of model `{model}` (expected a MetaRecord, RevisionRecord, \
+                    "{} inside the section of model `{model}` (expected a MetaRecord, RevisionRecord, \
                      BlobRecord or ModelEndRecord)",
-                    other.tag()
+                    a(other)
                 ));
             }
         };
@@ -317,6 +317,17 @@ impl<R: AsyncRead + Unpin> ArchiveReader<R> {
             message: format!("frame {index} (byte {offset}): {message}"),
         }
     }
+}
+
+/// "a HeaderRecord", "an EofRecord".
+fn a(record: &Record) -> String {
+    let tag = record.tag();
+    let article = if tag.starts_with(['A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {tag}")
 }
 
 fn read_error(e: std::io::Error) -> Error {
