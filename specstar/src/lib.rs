@@ -33,6 +33,14 @@ pub mod events {
     pub use specstar_runtime::events::*;
 }
 
+/// Backup archives (`.acbak` version 2): [`SpecStar::dump`] and [`SpecStar::load`] options
+/// and results, and the low-level archive reader and writer.
+pub mod backup {
+    pub use specstar_runtime::backup::{
+        ArchiveReader, ArchiveWriter, CheckedArchive, DumpOptions, LoadStats, OnDuplicate, Record,
+    };
+}
+
 /// Permission checkers.
 pub mod auth {
     pub use specstar_runtime::auth::*;
