@@ -12,7 +12,6 @@ pub mod postgres;
 pub mod sqlite;
 
 mod import;
-mod query_check;
 mod sql;
 mod unique;
 
