@@ -280,7 +280,7 @@ async fn damaged_archives_write_nothing(backend: Backend) {
                 .windows(14)
                 .any(|w| w == b"RevisionRecord")
         })
-        .last()
+        .next_back()
         .expect("a revision frame");
     // The last byte of a revision frame is the last byte of its raw_data.
     corrupted[last_revision.0 + last_revision.1 - 1] ^= 0x01;
