@@ -50,6 +50,7 @@ async fn list_part(
         &qs,
         DeletedFilter::FromRequest,
         state.options().limits,
+        || state.now(),
         true,
     )?;
     let out = if part.needs_revision(returns) {
@@ -87,6 +88,7 @@ async fn count(
         &qs,
         DeletedFilter::FromRequest,
         state.options().limits,
+        || state.now(),
         false,
     )?;
     model.count(&query).await.map(Json)
