@@ -2,7 +2,7 @@
 # HTTP load benchmark of the game example (issue 4): wrk against `examples/game` on this machine.
 #
 # Usage:
-#   bench/http_load.sh                                  # the full run (about 5 minutes)
+#   bench/http_load.sh                                  # the full run (about 4 minutes)
 #   DURATION=2s SEED=2000 bench/http_load.sh            # a quick check that everything works
 #   BACKENDS=memory CONNECTIONS=64 OPS="read list" bench/http_load.sh
 #
