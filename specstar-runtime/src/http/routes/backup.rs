@@ -63,6 +63,7 @@ async fn export_model(
             &qs,
             DeletedFilter::FromRequest,
             QueryLimits::default(),
+            || state.now(),
             true,
         )?;
         DumpOptions::all().model_query(model.name(), query)
