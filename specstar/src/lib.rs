@@ -27,6 +27,19 @@ pub mod auth {
     pub use specstar_runtime::auth::*;
 }
 
+/// The query model: the condition tree ([`Condition`](query::Condition),
+/// [`Operator`](query::Operator), [`FieldPath`](query::FieldPath)), sorts, paging, the
+/// in-memory evaluator and the `qb=` parser.
+pub mod query {
+    pub use specstar_runtime::query::*;
+}
+
+/// Storage: the [`ResourceStore`](storage::ResourceStore) trait every backend implements, the
+/// backends (`memory`, `sqlite`, `postgres`, `disk`) and `BackendConfig` (`storage::config`).
+pub mod storage {
+    pub use specstar_runtime::storage::*;
+}
+
 /// `use specstar::prelude::*;` brings the derive, the traits and the common types into scope.
 pub mod prelude {
     pub use crate::{
