@@ -110,4 +110,66 @@ async fn switching_to_a_revision_of_another_schema_version_is_refused(kind: Kind
     assert_eq!(old_rev.info.schema_version.as_deref(), Some("v1"));
 }
 
-on_every_backend!(switching_to_a_revision_of_another_schema_version_is_refused);
+mod strict {
+    use specstar::prelude::*;
+
+    /// A later type that requires a field old payloads do not have.
+    #[derive(Resource, Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+    #[specstar(name = "potion", version = "v3")]
+    pub struct Potion {
+        #[index]
+        pub name: String,
+        pub power: i64,
+    }
+}
+
+async fn stored_data_that_no_longer_fits_the_type_is_a_storage_error(kind: Kind) {
+    let db = Backend::open(kind).await;
+    let old_app = db.builder().resource::<v1::Potion>().build().await.unwrap();
+    let id = old_app
+        .manager::<v1::Potion>()
+        .create(v1::Potion {
+            name: "Heal".into(),
+        })
+        .await
+        .unwrap()
+        .resource_id;
+
+    let new_app = db
+        .builder()
+        .resource::<strict::Potion>()
+        .build()
+        .await
+        .unwrap();
+    let potions = new_app.manager::<strict::Potion>();
+    match potions.get(&id).await {
+        Err(Error::Storage {
+            backend, message, ..
+        }) => {
+            assert_eq!(backend, db.store().backend_name());
+            assert!(
+                message.contains(&rev(&id, 1)) && message.contains("power"),
+                "names the revision and the problem: {message}"
+            );
+        }
+        other => panic!("expected Storage, got {other:?}"),
+    }
+    // The meta needs no payload; an update reads the current payload first, so it fails too.
+    assert_eq!(potions.get_meta(&id).await.unwrap().total_revision_count, 1);
+    let err = potions
+        .update(
+            &id,
+            strict::Potion {
+                name: "Heal".into(),
+                power: 1,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Storage { .. }), "{err:?}");
+}
+
+on_every_backend!(
+    switching_to_a_revision_of_another_schema_version_is_refused,
+    stored_data_that_no_longer_fits_the_type_is_a_storage_error,
+);
