@@ -1,6 +1,7 @@
 //! The in-memory evaluator against a deliberately naive reference written straight from the
-//! semantics table of the brief: random metas (missing keys, nulls, ints, floats, strings,
-//! bools, lists) and random condition trees over all 15 operators.
+//! semantics table in the `query` module docs: random metas (missing keys, nulls, ints,
+//! floats, strings, bools, lists, objects) and random condition trees over all 15 operators,
+//! with operands of every JSON type (a mistyped operand is unknown, a malformed one an error).
 //!
 //! The reference works on `serde_json::to_value(meta)` (so meta times are their wire
 //! strings), recompiles regexes for every row, and shares no code with the evaluator.
@@ -106,9 +107,16 @@ fn naive(c: &Condition, meta: &ResourceMeta) -> Option<bool> {
                 None | Some(Value::Null) => return None,
                 Some(y) => y,
             };
+            // "v null → unknown" for the operators that take a scalar or a string.
+            let takes_null = !matches!(op, Operator::In | Operator::NotIn);
+            if takes_null && v.is_null() {
+                return None;
+            }
+            // "a list or an object compared whole → unknown".
+            let whole = y.is_array() || y.is_object();
             match op {
                 Operator::Eq | Operator::Ne => {
-                    if v.is_null() || y.is_array() {
+                    if whole {
                         return None;
                     }
                     let eq = same(&y, v);
@@ -137,6 +145,10 @@ fn naive(c: &Condition, meta: &ResourceMeta) -> Option<bool> {
                 Operator::StartsWith => y.as_str().map(|s| s.starts_with(v.as_str().unwrap())),
                 Operator::EndsWith => y.as_str().map(|s| s.ends_with(v.as_str().unwrap())),
                 Operator::In | Operator::NotIn => {
+                    if whole {
+                        return None;
+                    }
+                    // Null elements are ignored (`same` never pairs them with a non-null `y`).
                     let hit = v.as_array().unwrap().iter().any(|e| same(&y, e));
                     Some(if *op == Operator::In { hit } else { !hit })
                 }
@@ -154,9 +166,8 @@ fn rank(v: &Option<Value>) -> u8 {
         Some(Value::Number(_)) => 0,
         Some(Value::String(_)) => 1,
         Some(Value::Bool(_)) => 2,
-        Some(Value::Array(_)) => 3,
-        Some(Value::Object(_)) => 4,
-        Some(Value::Null) | None => 5,
+        Some(Value::Array(_) | Value::Object(_)) => 3,
+        Some(Value::Null) | None => 4,
     }
 }
 
@@ -296,6 +307,7 @@ fn field_strategy() -> impl Strategy<Value = FieldPath> {
     ]
 }
 
+/// A well-formed operand for `op`, mistyped ones included (`gt true`, `starts_with null`).
 fn operand(op: Operator) -> BoxedStrategy<Value> {
     let text = prop::sample::select(
         STRINGS
@@ -306,21 +318,56 @@ fn operand(op: Operator) -> BoxedStrategy<Value> {
     )
     .prop_map(Value::from);
     match op {
-        Operator::Eq | Operator::Ne => scalar().boxed(),
-        Operator::Gt | Operator::Gte | Operator::Lt | Operator::Lte => scalar()
-            .prop_filter("number or string", |v| v.is_number() || v.is_string())
-            .boxed(),
-        Operator::Contains => scalar().prop_filter("non-null", |v| !v.is_null()).boxed(),
-        Operator::StartsWith | Operator::EndsWith => text.boxed(),
+        Operator::Eq | Operator::Ne | Operator::Contains => scalar().boxed(),
+        Operator::Gt | Operator::Gte | Operator::Lt | Operator::Lte => prop_oneof![
+            4 => scalar(),
+            1 => Just(json!([1])),
+            1 => Just(json!({"a": 1})),
+        ]
+        .boxed(),
+        Operator::StartsWith | Operator::EndsWith => {
+            prop_oneof![6 => text, 1 => Just(Value::Null)].boxed()
+        }
         Operator::In | Operator::NotIn => prop::collection::vec(scalar(), 0..4)
             .prop_map(Value::Array)
             .boxed(),
         Operator::IsNull | Operator::Exists | Operator::IsNa => {
             any::<bool>().prop_map(Value::Bool).boxed()
         }
-        Operator::Regex => prop::sample::select(PATTERNS.to_vec())
-            .prop_map(Value::from)
-            .boxed(),
+        Operator::Regex => prop_oneof![
+            6 => prop::sample::select(PATTERNS.to_vec()).prop_map(Value::from),
+            1 => Just(Value::Null),
+        ]
+        .boxed(),
+    }
+}
+
+/// Any JSON an operand could be, well-formed or not.
+fn any_operand() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        4 => scalar(),
+        1 => prop::sample::select(vec!["(", "a{2,1}", "[z-a]"]).prop_map(Value::from),
+        2 => prop::collection::vec(scalar(), 0..3).prop_map(Value::Array),
+        1 => Just(json!([1, [2]])),
+        1 => Just(json!([{"a": 1}])),
+        1 => Just(json!({"a": 1})),
+    ]
+}
+
+/// The table's list of malformed queries (`Error::BadQuery`); everything else evaluates.
+fn malformed(op: Operator, v: &Value) -> bool {
+    let whole = |v: &Value| v.is_array() || v.is_object();
+    match op {
+        Operator::Eq | Operator::Ne | Operator::Contains => whole(v),
+        Operator::Gt | Operator::Gte | Operator::Lt | Operator::Lte => false,
+        Operator::StartsWith | Operator::EndsWith => !(v.is_string() || v.is_null()),
+        Operator::Regex => match v {
+            Value::Null => false,
+            Value::String(p) => regex::Regex::new(p).is_err(),
+            _ => true,
+        },
+        Operator::In | Operator::NotIn => v.as_array().is_none_or(|items| items.iter().any(whole)),
+        Operator::IsNull | Operator::Exists | Operator::IsNa => !v.is_boolean(),
     }
 }
 
@@ -389,6 +436,32 @@ proptest! {
             };
             let got = evaluate(&condition, meta).expect("generated conditions are well-formed");
             prop_assert_eq!(got, expected, "condition {} on {:?}", condition, meta.indexed_data);
+        }
+    }
+
+    #[test]
+    fn only_malformed_operands_are_errors(
+        field in field_strategy(),
+        op in prop::sample::select(Operator::ALL.to_vec()),
+        value in any_operand(),
+        meta in meta_strategy(),
+    ) {
+        let condition = Condition::compare(field, op, value.clone());
+        match evaluate(&condition, &meta) {
+            Err(err) => {
+                prop_assert!(malformed(op, &value), "{} refused: {}", condition, err);
+                let is_bad_query = matches!(err, specstar_runtime::Error::BadQuery { .. });
+                prop_assert!(is_bad_query, "{}: {:?}", condition, err);
+            }
+            Ok(got) => {
+                prop_assert!(!malformed(op, &value), "{} accepted", condition);
+                let expected = match naive(&condition, &meta) {
+                    Some(true) => Truth::True,
+                    Some(false) => Truth::False,
+                    None => Truth::Unknown,
+                };
+                prop_assert_eq!(got, expected, "condition {} on {:?}", condition, meta.indexed_data);
+            }
         }
     }
 

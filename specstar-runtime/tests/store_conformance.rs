@@ -49,6 +49,7 @@ macro_rules! conformance {
             case!(order_operators);
             case!(text_and_list_operators);
             case!(membership_operators);
+            case!(whole_values_are_unknown);
             case!(null_and_presence_operators);
             case!(logic_operators);
             case!(meta_field_conditions);

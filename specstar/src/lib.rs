@@ -75,6 +75,17 @@ pub use specstar_runtime::resource::{
 pub use specstar_runtime::storage::{ResourceStore, memory::MemoryStore};
 
 /// Event phases, actions and handlers (`before`, `after`, `on_success`, `on_failure`).
+mod serve;
+pub use serve::serve;
+
+/// The REST API: options of the router, the current-user provider, the clock, OpenAPI.
+pub mod http {
+    pub use specstar_runtime::http::{
+        Clock, DEFAULT_BODY_LIMIT, HttpOptions, QueryLimits, ResolveUser, UserProvider, openapi,
+        router,
+    };
+}
+
 pub mod events {
     pub use specstar_runtime::events::*;
 }
@@ -145,3 +156,8 @@ pub mod __private {
         };
     }
 }
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -135,10 +135,6 @@ impl Lit {
         };
         Lit { value, time }
     }
-
-    pub(crate) fn is_null(&self) -> bool {
-        self.value.is_null()
-    }
 }
 
 /// `Some(t)` when `s` is exactly the wire format of `t`.
@@ -178,16 +174,15 @@ pub(crate) fn order(y: Val<'_>, lit: &Lit) -> Option<Ordering> {
 }
 
 /// The sort order of two looked-up values (ascending): numbers < strings < booleans <
-/// lists < objects < null = absent. Lists compare equal to each other, as do objects.
+/// lists and objects < null = absent. Lists and objects all tie with each other.
 pub(crate) fn sort_order(a: Option<Val<'_>>, b: Option<Val<'_>>) -> Ordering {
     fn rank(v: &Option<Val<'_>>) -> u8 {
         match v {
             Some(Val::Num(_)) => 0,
             Some(Val::Str(_) | Val::Time(_)) => 1,
             Some(Val::Bool(_)) => 2,
-            Some(Val::List(_)) => 3,
-            Some(Val::Object) => 4,
-            Some(Val::Null) | None => 5,
+            Some(Val::List(_) | Val::Object) => 3,
+            Some(Val::Null) | None => 4,
         }
     }
     match (a, b) {
@@ -256,5 +251,19 @@ mod tests {
             }
         }
         assert_eq!(sort_order(None, Some(Val::Null)), Ordering::Equal);
+        // Lists and objects tie, whatever they hold.
+        let list = [Value::from(1)];
+        assert_eq!(
+            sort_order(Some(Val::List(&list)), Some(Val::Object)),
+            Ordering::Equal
+        );
+        assert_eq!(
+            sort_order(Some(Val::Object), Some(Val::List(&[]))),
+            Ordering::Equal
+        );
+        assert_eq!(
+            sort_order(Some(Val::Bool(true)), Some(Val::Object)),
+            Ordering::Less
+        );
     }
 }

@@ -2,18 +2,19 @@
 //! [`ResourceMeta`], the sort order, and paging. It is the reference every other backend's
 //! translation must agree with (see the table in the [module docs](crate::query)).
 //!
-//! A condition is compiled once ([`CompiledCondition::new`]: shapes checked, regexes built)
-//! and then evaluated against any number of metas without allocating per row.
+//! A condition is compiled once ([`CompiledCondition::new`]: every operand checked by the
+//! shared `operand::check_operand`, as the SQL translation does, literals prepared, regexes
+//! built) and then evaluated against any number of metas without allocating per row.
 
 use std::borrow::Borrow;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 use serde_json::Value;
 
 use super::compare::{Lit, Val, equals, lookup, order, sort_order};
-use super::tree::{Condition, Direction, FieldPath, MetaField, Operator, Query, Sort};
-use super::validate::{CONDITIONS, check_shape, compare_error, compile_regex};
+use super::operand::{Operand, OrderOp, Scalar, check_operand};
+use super::tree::{Condition, Direction, FieldPath, MetaField, Query, Sort};
+use super::validate::CONDITIONS;
 use crate::model::{ResourceMeta, Result};
 
 /// The value of a condition for one resource in three-valued logic.
@@ -68,20 +69,45 @@ impl From<bool> for Truth {
     }
 }
 
+/// A comparison ready to run on a looked-up value, built from the checked [`Operand`].
 #[derive(Debug, Clone)]
 enum Check {
-    Eq(Lit),
-    Ne(Lit),
-    Order(Operator, Lit),
+    Unknown,
+    Equals { lit: Lit, negated: bool },
+    Order(OrderOp, Lit),
     Contains(Lit),
     StartsWith(String),
     EndsWith(String),
-    In(Vec<Lit>),
-    NotIn(Vec<Lit>),
+    OneOf { lits: Vec<Lit>, negated: bool },
     Regex(regex::Regex),
     IsNull(bool),
     Exists(bool),
     IsNa(bool),
+}
+
+impl Check {
+    fn of(operand: Operand<'_>) -> Check {
+        let lit = |s: Scalar<'_>| Lit::new(s.to_json());
+        match operand {
+            Operand::Unknown => Check::Unknown,
+            Operand::Equals { value, negated } => Check::Equals {
+                lit: lit(value),
+                negated,
+            },
+            Operand::Order { op, value } => Check::Order(op, lit(value)),
+            Operand::Contains(value) => Check::Contains(lit(value)),
+            Operand::StartsWith(s) => Check::StartsWith(s.to_owned()),
+            Operand::EndsWith(s) => Check::EndsWith(s.to_owned()),
+            Operand::OneOf { values, negated } => Check::OneOf {
+                lits: values.into_iter().map(lit).collect(),
+                negated,
+            },
+            Operand::Regex(regex) => Check::Regex(regex),
+            Operand::IsNull(b) => Check::IsNull(b),
+            Operand::Exists(b) => Check::Exists(b),
+            Operand::IsNa(b) => Check::IsNa(b),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -92,8 +118,7 @@ enum Node {
     Test { field: FieldPath, check: Check },
 }
 
-/// A condition ready to evaluate: operands checked, literals prepared, each distinct regex
-/// compiled once.
+/// A condition ready to evaluate: operands checked and literals prepared once.
 #[derive(Debug, Clone)]
 pub struct CompiledCondition {
     root: Node,
@@ -108,9 +133,8 @@ impl CompiledCondition {
 
     /// Like [`CompiledCondition::new`], with errors naming `parameter`.
     pub fn with_parameter(condition: &Condition, parameter: &str) -> Result<CompiledCondition> {
-        let mut regexes = HashMap::new();
         Ok(CompiledCondition {
-            root: compile(condition, parameter, &mut regexes)?,
+            root: compile(condition, parameter)?,
         })
     }
 
@@ -125,75 +149,18 @@ impl CompiledCondition {
     }
 }
 
-fn compile(
-    condition: &Condition,
-    parameter: &str,
-    regexes: &mut HashMap<String, regex::Regex>,
-) -> Result<Node> {
+fn compile(condition: &Condition, parameter: &str) -> Result<Node> {
+    let all = |children: &[Condition]| -> Result<Vec<Node>> {
+        children.iter().map(|c| compile(c, parameter)).collect()
+    };
     Ok(match condition {
-        Condition::And(children) => Node::And(
-            children
-                .iter()
-                .map(|c| compile(c, parameter, regexes))
-                .collect::<Result<_>>()?,
-        ),
-        Condition::Or(children) => Node::Or(
-            children
-                .iter()
-                .map(|c| compile(c, parameter, regexes))
-                .collect::<Result<_>>()?,
-        ),
-        Condition::Not(inner) => Node::Not(Box::new(compile(inner, parameter, regexes)?)),
-        Condition::Compare { field, op, value } => {
-            if *op != Operator::Regex {
-                check_shape(parameter, field, *op, value)?;
-            }
-            let text = || value.as_str().unwrap_or_default().to_owned();
-            let list = || match value {
-                Value::Array(items) => items.iter().cloned().map(Lit::new).collect(),
-                _ => Vec::new(),
-            };
-            let flag = value.as_bool().unwrap_or_default();
-            let check = match op {
-                Operator::Eq => Check::Eq(Lit::new(value.clone())),
-                Operator::Ne => Check::Ne(Lit::new(value.clone())),
-                Operator::Gt | Operator::Gte | Operator::Lt | Operator::Lte => {
-                    Check::Order(*op, Lit::new(value.clone()))
-                }
-                Operator::Contains => Check::Contains(Lit::new(value.clone())),
-                Operator::StartsWith => Check::StartsWith(text()),
-                Operator::EndsWith => Check::EndsWith(text()),
-                Operator::In => Check::In(list()),
-                Operator::NotIn => Check::NotIn(list()),
-                Operator::IsNull => Check::IsNull(flag),
-                Operator::Exists => Check::Exists(flag),
-                Operator::IsNa => Check::IsNa(flag),
-                Operator::Regex => {
-                    let Some(pattern) = value.as_str() else {
-                        return Err(compare_error(
-                            parameter,
-                            field,
-                            *op,
-                            &format!("needs a string, got {}", super::validate::describe(value)),
-                        ));
-                    };
-                    let regex = match regexes.get(pattern) {
-                        Some(regex) => regex.clone(),
-                        None => {
-                            let regex = compile_regex(pattern)
-                                .map_err(|p| compare_error(parameter, field, *op, &p))?;
-                            regexes.insert(pattern.to_owned(), regex.clone());
-                            regex
-                        }
-                    };
-                    Check::Regex(regex)
-                }
-            };
-            Node::Test {
-                field: field.clone(),
-                check,
-            }
-        }
+        Condition::And(children) => Node::And(all(children)?),
+        Condition::Or(children) => Node::Or(all(children)?),
+        Condition::Not(inner) => Node::Not(Box::new(compile(inner, parameter)?)),
+        Condition::Compare { field, op, value } => Node::Test {
+            field: field.clone(),
+            check: Check::of(check_operand(parameter, field, *op, value)?),
+        },
     })
 }
 
@@ -254,29 +221,18 @@ fn eval_check(check: &Check, found: Option<Val<'_>>) -> Truth {
         None | Some(Val::Null) => return Truth::Unknown,
         Some(y) => y,
     };
-    // The table's one exception to plain JSON equality: a list compared with `eq`/`ne` is
-    // unknown (an object is simply unequal to any scalar, as is a list in `in`/`not_in`).
-    let is_list = matches!(y, Val::List(_));
+    // A list or an object is unknown for every operator that compares it whole.
+    let is_scalar = !matches!(y, Val::List(_) | Val::Object);
     match check {
-        Check::Eq(lit) | Check::Ne(lit) => {
-            if lit.is_null() || is_list {
-                return Truth::Unknown;
-            }
-            let eq = equals(y, lit);
-            Truth::from(if matches!(check, Check::Eq(_)) {
-                eq
-            } else {
-                !eq
-            })
+        Check::Unknown => Truth::Unknown,
+        Check::Equals { .. } | Check::OneOf { .. } if !is_scalar => Truth::Unknown,
+        Check::Equals { lit, negated } => Truth::from(equals(y, lit) != *negated),
+        Check::OneOf { lits, negated } => {
+            Truth::from(lits.iter().any(|lit| equals(y, lit)) != *negated)
         }
         Check::Order(op, lit) => match order(y, lit) {
             None => Truth::Unknown,
-            Some(ordering) => Truth::from(match op {
-                Operator::Gt => ordering == Ordering::Greater,
-                Operator::Gte => ordering != Ordering::Less,
-                Operator::Lt => ordering == Ordering::Less,
-                _ => ordering != Ordering::Greater,
-            }),
+            Some(ordering) => Truth::from(op.holds(ordering)),
         },
         Check::Contains(lit) => match y {
             Val::List(items) => Truth::from(items.iter().any(|item| {
@@ -296,14 +252,6 @@ fn eval_check(check: &Check, found: Option<Val<'_>>) -> Truth {
             Some(text) => Truth::from(text.ends_with(suffix.as_str())),
             None => Truth::Unknown,
         },
-        Check::In(items) | Check::NotIn(items) => {
-            let found = items.iter().any(|item| equals(y, item));
-            Truth::from(if matches!(check, Check::In(_)) {
-                found
-            } else {
-                !found
-            })
-        }
         Check::Regex(regex) => match y.text() {
             Some(text) => Truth::from(regex.is_match(&text)),
             None => Truth::Unknown,
@@ -457,6 +405,7 @@ pub fn count<M: Borrow<ResourceMeta>>(
 mod tests {
     use super::*;
     use crate::model::{Error, RevisionStatus, Timestamp};
+    use crate::query::Operator;
     use serde_json::json;
 
     fn time(s: &str) -> Timestamp {
@@ -558,8 +507,8 @@ mod tests {
         assert_eq!(truth(Some(json!(2)), Operator::Ne, json!(null)), U);
         assert_eq!(truth(Some(json!([1])), Operator::Eq, json!(1)), U);
         assert_eq!(truth(Some(json!([1])), Operator::Ne, json!(1)), U);
-        assert_eq!(truth(Some(json!({"a": 1})), Operator::Eq, json!(1)), F);
-        assert_eq!(truth(Some(json!({"a": 1})), Operator::Ne, json!(1)), T);
+        assert_eq!(truth(Some(json!({"a": 1})), Operator::Eq, json!(1)), U);
+        assert_eq!(truth(Some(json!({"a": 1})), Operator::Ne, json!(1)), U);
     }
 
     #[test]
@@ -572,6 +521,11 @@ mod tests {
         assert_eq!(truth(Some(json!("b")), Operator::Gt, json!(1)), U);
         assert_eq!(truth(Some(json!(true)), Operator::Gt, json!(0)), U);
         assert_eq!(truth(Some(json!([3])), Operator::Gt, json!(1)), U);
+        assert_eq!(truth(Some(json!({"a": 3})), Operator::Gt, json!(1)), U);
+        // Operands that are neither number nor string make every order unknown.
+        assert_eq!(truth(Some(json!(true)), Operator::Gt, json!(false)), U);
+        assert_eq!(truth(Some(json!(1)), Operator::Lte, json!(null)), U);
+        assert_eq!(truth(Some(json!([1])), Operator::Gte, json!([1])), U);
     }
 
     #[test]
@@ -610,6 +564,16 @@ mod tests {
         );
         assert_eq!(truth(Some(json!("hello")), Operator::Regex, json!("^l")), F);
         assert_eq!(truth(Some(json!(5)), Operator::Regex, json!("5")), U);
+        // A null operand is unknown, like `eq null`.
+        for op in [
+            Operator::Contains,
+            Operator::StartsWith,
+            Operator::EndsWith,
+            Operator::Regex,
+        ] {
+            assert_eq!(truth(Some(json!("x")), op, json!(null)), U, "{op}");
+            assert_eq!(truth(Some(json!([null])), op, json!(null)), U, "{op}");
+        }
     }
 
     #[test]
@@ -619,10 +583,15 @@ mod tests {
         assert_eq!(truth(Some(json!(3)), Operator::In, json!([])), F);
         assert_eq!(truth(Some(json!(3)), Operator::NotIn, json!([1, null])), T);
         assert_eq!(truth(Some(json!(1)), Operator::NotIn, json!([1])), F);
-        // A list never equals a scalar element (only eq/ne make lists unknown).
-        assert_eq!(truth(Some(json!([1])), Operator::In, json!([1])), F);
-        assert_eq!(truth(Some(json!([1])), Operator::NotIn, json!([1])), T);
-        assert_eq!(truth(Some(json!({"a": 1})), Operator::NotIn, json!([1])), T);
+        // A list or an object is unknown, so `not (tags in [...])` matches no list either.
+        assert_eq!(truth(Some(json!([1])), Operator::In, json!([1])), U);
+        assert_eq!(truth(Some(json!([1])), Operator::NotIn, json!([1])), U);
+        assert_eq!(truth(Some(json!({"a": 1})), Operator::NotIn, json!([1])), U);
+        // Null elements are ignored: `not_in [null]` is true for every present scalar.
+        assert_eq!(truth(Some(json!(1)), Operator::NotIn, json!([null])), T);
+        assert_eq!(truth(Some(json!(1)), Operator::In, json!([null])), F);
+        assert_eq!(truth(Some(Value::Null), Operator::NotIn, json!([null])), U);
+        assert_eq!(truth(None, Operator::NotIn, json!([null])), U);
     }
 
     #[test]
@@ -723,7 +692,10 @@ mod tests {
             (Operator::Regex, json!("(")),
             (Operator::Regex, json!(1)),
             (Operator::Exists, json!(1)),
-            (Operator::Gt, json!(null)),
+            (Operator::Eq, json!([1])),
+            (Operator::Contains, json!({"a": 1})),
+            (Operator::StartsWith, json!(1)),
+            (Operator::NotIn, json!([[1]])),
         ] {
             let c = Condition::compare(FieldPath::parse("x"), op, value);
             let err = evaluate(&c, &meta("m:1", json!({}))).unwrap_err();

@@ -6,7 +6,8 @@
 //! | `tree.rs` | [`Condition`], [`Operator`], [`FieldPath`], [`Sort`], [`Query`], combinators |
 //! | `wire.rs` | the JSON of the `conditions` / `sorts` parameters |
 //! | `builder.rs` | typed [`Field<T>`] handles, [`QueryArg`], [`MetaFields`] |
-//! | `validate.rs` | [`Query::validate`], [`Query::prepare`] |
+//! | `operand.rs` | `check_operand`: the one check of an operator's value, shared by the evaluator, validation and the SQL translation |
+//! | `validate.rs` | [`Query::validate`], [`Query::prepare`] (typed checks against a descriptor) |
 //! | `eval.rs` | [`CompiledCondition`], [`evaluate`], [`sort_cmp`], [`apply`] |
 //! | `parse/` | [`parse_qb`] → [`QbQuery`] |
 //!
@@ -33,36 +34,53 @@
 //! `Or`: true if any true, else unknown if any unknown, else false (empty: false). `Not`
 //! swaps true and false; unknown stays unknown.
 //!
-//! | operator | value | on a present non-null value `y` | on Absent / Null |
+//! | operator | well-formed value `v` | on a present non-null value `y` | on Absent / Null |
 //! |---|---|---|---|
-//! | `eq` | scalar | `y == v` (numbers numerically: 1 == 1.0); `v` null → unknown | unknown |
-//! | `ne` | scalar | `y != v`; `v` null → unknown | unknown |
-//! | `gt gte lt lte` | number or string | numeric order for two numbers, byte order for two strings; other pairs → unknown | unknown |
-//! | `contains` | scalar | `y` a list: some element `== v`; `y` and `v` strings: substring; otherwise unknown | unknown |
-//! | `starts_with`, `ends_with` | string | `y` a string: prefix / suffix; otherwise unknown | unknown |
-//! | `in` | list | `y` equals some element | unknown |
-//! | `not_in` | list | `y` equals no element | unknown |
-//! | `regex` | string | `y` a string and the pattern *searches* (Rust `regex` syntax) | unknown |
+//! | `eq` | scalar or null | `y == v` (numbers numerically: 1 == 1.0) | unknown |
+//! | `ne` | scalar or null | `y != v` | unknown |
+//! | `gt gte lt lte` | anything | numeric order for two numbers, byte order for two strings; any other pair → unknown | unknown |
+//! | `contains` | scalar or null | `y` a list: some element `== v`; `y` and `v` strings: substring; otherwise unknown | unknown |
+//! | `starts_with`, `ends_with` | string or null | `y` a string: prefix / suffix; otherwise unknown | unknown |
+//! | `in` | list of scalars and nulls | `y` equals some element | unknown |
+//! | `not_in` | list of scalars and nulls | `y` equals no element | unknown |
+//! | `regex` | string (a valid pattern) or null | `y` a string and the pattern *searches* (Rust `regex` syntax) | unknown |
 //! | `is_null` | bool `b` | `!b` | Null: `b`; Absent: false |
 //! | `exists` | bool `b` | `b` | Null: `b`; Absent: `!b` |
 //! | `isna` | bool `b` | `!b` | `b` |
 //!
-//! `is_null`, `exists` and `isna` are never unknown. A list value `y` compared with `eq`,
-//! `ne` or an order operator is unknown; with `in` / `not_in` it simply equals no element
-//! (so `in` is false and `not_in` true), as does an object value with `eq`, `ne`, `in`,
-//! `not_in`. Equality of two JSON values: same type and equal, numbers numerically (two
-//! integers exactly, otherwise as `f64`), bools never equal numbers. A malformed query (`in`
-//! without a list, a bad regex, a non-bool for `exists`, …) is `Error::BadQuery`.
+//! Type mismatches are unknown, never errors:
+//! - `v` null makes every operator but `in`, `not_in` and the presence operators unknown
+//!   (`eq null`, `contains null`, `starts_with null`, `regex null`, `gt null`).
+//! - An order operator whose `v` is not a number or a string (`gt false`, `gt [1]`) is unknown.
+//! - A list or object `y` compared whole — `eq`, `ne`, `in`, `not_in`, order — is unknown, so
+//!   `not (tags in ["x"])` matches no resource whose `tags` is a list. `contains` looks into a
+//!   list `y` (elements that are lists or objects equal nothing); an object `y` is unknown.
+//! - `null` elements of an `in` / `not_in` list are ignored: `in [null]` is false and
+//!   `not_in [null]` true for every present scalar `y` (unknown on lists, objects, Absent, Null).
 //!
-//! Sorting: keys in order; values order as numbers < strings < booleans < lists < objects,
-//! and Absent/Null sort last ascending and first descending. Ties after all keys go by
+//! `is_null`, `exists` and `isna` are never unknown. Equality of two JSON values: same type and
+//! equal, numbers numerically (two integers exactly, otherwise as `f64`), bools never equal
+//! numbers.
+//!
+//! Only a structurally malformed operand is `Error::BadQuery` (naming the parameter, the
+//! operator and the field), the same from every backend: `eq`/`ne`/`contains` with a list or
+//! an object; `in`/`not_in` whose value is not a list or holds a list or object;
+//! `starts_with`/`ends_with`/`regex` with anything but a string or null; an invalid regex;
+//! `is_null`/`exists`/`isna` with a non-bool. Whether a literal fits the *field* (a string for
+//! an integer index, ordering a boolean index, comparing a list index whole) is checked by
+//! [`Query::validate`] / [`Query::prepare`] against the descriptor, not at evaluation.
+//!
+//! Sorting: keys in order; values order as numbers (numerically) < strings (byte order) <
+//! booleans (false < true) < lists and objects (which all tie with each other), and
+//! Absent/Null sort last ascending and first descending. Ties after all keys go by
 //! `resource_id` ascending. No sort keys: `created_time` ascending, then `resource_id`.
 //! Paging: skip `offset`, then take `limit` (`None`: all; `Some(0)`: none).
 
 mod builder;
 mod calendar;
 mod compare;
-pub mod eval;
+mod eval;
+pub(crate) mod operand;
 mod parse;
 mod tree;
 mod validate;

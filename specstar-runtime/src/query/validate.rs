@@ -1,10 +1,14 @@
-//! Checking a query before it runs: operator/value shapes (for every query), and — against a
-//! resource's descriptor — indexed paths, literal types and time literals.
+//! Checking a query against a resource's descriptor before it runs: indexed paths, literal
+//! types and time literals. Operand shapes (the same for every field) are checked by
+//! [`check_operand`](super::operand::check_operand), which every backend runs too; this module
+//! adds what only the descriptor can tell (a string literal for an integer field, ordering a
+//! boolean field, a list field compared whole).
 //!
 //! Every problem is `Error::BadQuery` naming the query parameter and the field.
 
 use serde_json::Value;
 
+use super::operand::{check_operand, compare_error, describe};
 use super::tree::{Condition, FieldPath, MetaField, Operator, Query, Sort};
 use crate::model::{Error, Result, RevisionStatus, wire_time};
 use crate::resource::{IndexKind, ResourceDescriptor};
@@ -13,101 +17,6 @@ use crate::resource::{IndexKind, ResourceDescriptor};
 pub(crate) const CONDITIONS: &str = "conditions";
 /// The parameter named by errors about sorts when the caller names none.
 pub(crate) const SORTS: &str = "sorts";
-
-/// A short rendering of a literal for messages.
-pub(crate) fn describe(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() <= 60 {
-        return text;
-    }
-    let cut: String = text.chars().take(57).collect();
-    format!("{cut}...")
-}
-
-fn is_scalar(value: &Value) -> bool {
-    !matches!(value, Value::Array(_) | Value::Object(_))
-}
-
-/// Why `value` is not a valid operand of `op` (whatever the field), if it is not. Regex
-/// patterns are compiled by the caller.
-pub(crate) fn shape_problem(op: Operator, value: &Value) -> Option<String> {
-    let needs = |what: &str| Some(format!("needs {what}, got {}", describe(value)));
-    match op {
-        Operator::Eq | Operator::Ne if !is_scalar(value) => {
-            needs("a scalar (string, number, boolean or null)")
-        }
-        Operator::Gt | Operator::Gte | Operator::Lt | Operator::Lte
-            if !matches!(value, Value::Number(_) | Value::String(_)) =>
-        {
-            needs("a number or a string")
-        }
-        Operator::Contains
-            if !matches!(value, Value::Bool(_) | Value::Number(_) | Value::String(_)) =>
-        {
-            needs("a string, number or boolean")
-        }
-        Operator::StartsWith | Operator::EndsWith | Operator::Regex if !value.is_string() => {
-            needs("a string")
-        }
-        Operator::In | Operator::NotIn => match value {
-            Value::Array(items) if items.iter().all(is_scalar) => None,
-            Value::Array(_) => needs("a list of scalars"),
-            _ => needs("a list"),
-        },
-        Operator::IsNull | Operator::Exists | Operator::IsNa if !value.is_boolean() => {
-            needs("true or false")
-        }
-        _ => None,
-    }
-}
-
-/// `Error::BadQuery` for `field op value`.
-pub(crate) fn compare_error(
-    parameter: &str,
-    field: &FieldPath,
-    op: Operator,
-    problem: &str,
-) -> Error {
-    Error::bad_query(parameter, format!("operator `{op}` on `{field}` {problem}"))
-}
-
-/// Compiles a `regex` operand (the same builder the evaluator uses).
-pub(crate) fn compile_regex(pattern: &str) -> std::result::Result<regex::Regex, String> {
-    regex::RegexBuilder::new(pattern)
-        .size_limit(1 << 20)
-        .build()
-        .map_err(|e| {
-            // Syntax errors render over several lines (pattern, caret, reason): keep the reason.
-            let text = e.to_string();
-            let reason = text
-                .lines()
-                .rev()
-                .find(|line| !line.trim().is_empty())
-                .unwrap_or_default()
-                .trim()
-                .trim_start_matches("error: ");
-            format!("has an invalid pattern: {reason}")
-        })
-}
-
-/// Checks one comparison's shape, as every backend must before running it.
-pub(crate) fn check_shape(
-    parameter: &str,
-    field: &FieldPath,
-    op: Operator,
-    value: &Value,
-) -> Result<()> {
-    if let Some(problem) = shape_problem(op, value) {
-        return Err(compare_error(parameter, field, op, &problem));
-    }
-    if op == Operator::Regex
-        && let Some(pattern) = value.as_str()
-        && let Err(problem) = compile_regex(pattern)
-    {
-        return Err(compare_error(parameter, field, op, &problem));
-    }
-    Ok(())
-}
 
 /// What the descriptor says about a field.
 struct FieldInfo {
@@ -212,7 +121,7 @@ fn check_typed(
     op: Operator,
     value: &Value,
 ) -> Result<()> {
-    check_shape(parameter, field, op, value)?;
+    check_operand(parameter, field, op, value)?;
     let Some(info) = resolve(descriptor, field, parameter)? else {
         return Ok(());
     };
@@ -227,9 +136,9 @@ fn check_typed(
             describe(v)
         ))
     };
-    let values: &[Value] = match value {
-        Value::Array(items) => items,
-        single => std::slice::from_ref(single),
+    let values: &[Value] = match (op, value) {
+        (Operator::In | Operator::NotIn, Value::Array(items)) => items,
+        (_, single) => std::slice::from_ref(single),
     };
     let is_text = matches!(
         info.kind,
@@ -250,7 +159,8 @@ fn check_typed(
                     kind_name(info.kind)
                 ));
             }
-            if !value.is_string() {
+            // Null is unknown, not wrong (as for `eq`).
+            if !(value.is_string() || value.is_null()) {
                 return fail(format!("needs a string, got {}", describe(value)));
             }
         }
@@ -289,8 +199,8 @@ fn check_sort(descriptor: &ResourceDescriptor, parameter: &str, sort: &Sort) -> 
     check_field(Some(descriptor), &sort.field, parameter)
 }
 
-/// Checks every comparison of `condition`: shapes always; meta field types always; data
-/// paths and types when `descriptor` is given.
+/// Checks every comparison of `condition`: operand shapes always; meta field types always;
+/// data paths and types when `descriptor` is given.
 pub(crate) fn check_condition(
     condition: &Condition,
     descriptor: Option<&ResourceDescriptor>,
@@ -501,6 +411,14 @@ mod tests {
             ("total_revision_count", Operator::Gte, json!(2)),
             ("schema_version", Operator::IsNull, json!(true)),
             ("level", Operator::NotIn, json!([])),
+            // Null is unknown, never wrong, whatever the operator.
+            ("name", Operator::Contains, json!(null)),
+            ("name", Operator::StartsWith, json!(null)),
+            ("name", Operator::Regex, json!(null)),
+            ("level", Operator::Gt, json!(null)),
+            ("tags", Operator::Contains, json!(null)),
+            // An untyped field takes any well-formed operand (a mismatch is unknown).
+            ("extra.any", Operator::Gt, json!(false)),
         ];
         for (path, op, value) in ok {
             assert!(
@@ -549,13 +467,20 @@ mod tests {
             ),
             ("name", Operator::StartsWith, json!(1), "needs a string"),
             ("name", Operator::Eq, json!([1]), "needs a scalar"),
-            ("name", Operator::Gt, json!(true), "a number or a string"),
+            // Typed rejections: the operand is well-formed, but not for this field.
             (
                 "name",
-                Operator::Contains,
-                json!(null),
-                "string, number or boolean",
+                Operator::Gt,
+                json!(true),
+                "needs a string, got true",
             ),
+            (
+                "level",
+                Operator::Gt,
+                json!([1]),
+                "needs an integer, got [1]",
+            ),
+            ("alive", Operator::Gt, json!(false), "cannot order booleans"),
             (
                 "level",
                 Operator::Eq,

@@ -41,6 +41,9 @@ pub(crate) trait ModelType: Send + Sync + 'static {
     /// Whether any constraint checker is registered.
     fn has_constraints(&self) -> bool;
 
+    /// `SchemaGenerator::subschema_for::<T>`: adds `T`'s JSON schema to a generator (OpenAPI).
+    fn schema_fn(&self) -> fn(&mut schemars::SchemaGenerator) -> schemars::Schema;
+
     /// Run the constraint checkers on `data` (skipping those whose relevant fields did not
     /// change since `previous`).
     async fn check_constraints(
@@ -81,6 +84,10 @@ impl<T: Resource> TypedModel<T> {
 impl<T: Resource> ModelType for TypedModel<T> {
     fn type_id(&self) -> TypeId {
         TypeId::of::<T>()
+    }
+
+    fn schema_fn(&self) -> fn(&mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::SchemaGenerator::subschema_for::<T>
     }
 
     fn prepare(&self, data: Value, encoding: Encoding) -> Result<Prepared> {

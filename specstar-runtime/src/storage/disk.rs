@@ -623,7 +623,7 @@ impl ResourceStore for DiskStore {
     async fn search(&self, model: &str, query: &Query) -> Result<Vec<ResourceMeta>> {
         let models = self.inner.models.read();
         match models.get(model) {
-            Some(index) => Ok(crate::query::eval::apply(query, index.metas.values())?
+            Some(index) => Ok(crate::query::apply(query, index.metas.values())?
                 .into_iter()
                 .cloned()
                 .collect()),
@@ -634,7 +634,7 @@ impl ResourceStore for DiskStore {
     async fn count(&self, model: &str, query: &Query) -> Result<u64> {
         let models = self.inner.models.read();
         match models.get(model) {
-            Some(index) => crate::query::eval::count(query, index.metas.values()),
+            Some(index) => crate::query::count(query, index.metas.values()),
             None => Ok(0),
         }
     }

@@ -13,11 +13,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
-use serde_json::Value;
 
+use super::unique::{UniqueEntry, unique_entries};
 use super::{Commit, ResourceStore, StoredRevision};
 use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
-use crate::query::{Query, eval};
+use crate::query::{self, Query};
 use crate::resource::ResourceDescriptor;
 
 const BACKEND: &str = "memory";
@@ -35,7 +35,8 @@ struct ModelTable {
     revisions: HashMap<String, StoredRevision>,
     /// Revision ids of each resource, oldest first.
     history: HashMap<String, Vec<String>>,
-    /// Unique index path → canonical JSON of the value → the non-deleted resource holding it.
+    /// Unique index path → canonical key of the value (`unique::canonical_key`, shared with
+    /// every other backend, so `1` and `1.0` conflict) → the non-deleted resource holding it.
     unique: HashMap<&'static str, HashMap<String, String>>,
 }
 
@@ -65,24 +66,6 @@ impl std::fmt::Debug for MemoryStore {
             .field("models", &models)
             .finish()
     }
-}
-
-/// The unique entries a meta holds: (path, canonical value key, value). None for deleted metas
-/// and null values.
-fn unique_entries(
-    descriptor: &ResourceDescriptor,
-    meta: &ResourceMeta,
-) -> Vec<(&'static str, String, Value)> {
-    if meta.is_deleted {
-        return Vec::new();
-    }
-    descriptor
-        .unique_indexes()
-        .filter_map(|index| {
-            let value = meta.indexed_data.get(index.path)?;
-            (!value.is_null()).then(|| (index.path, value.to_string(), value.clone()))
-        })
-        .collect()
 }
 
 impl ModelTable {
@@ -138,13 +121,13 @@ impl ModelTable {
         }
 
         let new_entries = unique_entries(self.descriptor, &commit.meta);
-        for (path, key, value) in &new_entries {
-            if let Some(holder) = self.unique.get(path).and_then(|m| m.get(key))
+        for UniqueEntry { field, key, value } in &new_entries {
+            if let Some(holder) = self.unique.get(field).and_then(|m| m.get(key))
                 && *holder != id
             {
                 return Err(Error::UniqueViolation {
                     resource: self.descriptor.name.to_owned(),
-                    field: (*path).to_owned(),
+                    field: (*field).to_owned(),
                     value: value.clone(),
                     conflicting_id: holder.clone(),
                 });
@@ -153,16 +136,19 @@ impl ModelTable {
 
         // Every check passed: apply.
         if let Some(old) = self.metas.get(&id) {
-            for (path, key, _) in unique_entries(self.descriptor, old) {
-                if let Some(map) = self.unique.get_mut(path)
+            for UniqueEntry { field, key, .. } in unique_entries(self.descriptor, old) {
+                if let Some(map) = self.unique.get_mut(field)
                     && map.get(&key) == Some(&id)
                 {
                     map.remove(&key);
                 }
             }
         }
-        for (path, key, _) in new_entries {
-            self.unique.entry(path).or_default().insert(key, id.clone());
+        for UniqueEntry { field, key, .. } in new_entries {
+            self.unique
+                .entry(field)
+                .or_default()
+                .insert(key, id.clone());
         }
         if let Some(revision) = commit.revision {
             let rev_id = revision.info.revision_id.clone();
@@ -180,8 +166,8 @@ impl ModelTable {
 
     fn purge(&mut self, id: &str) {
         if let Some(old) = self.metas.remove(id) {
-            for (path, key, _) in unique_entries(self.descriptor, &old) {
-                if let Some(map) = self.unique.get_mut(path)
+            for UniqueEntry { field, key, .. } in unique_entries(self.descriptor, &old) {
+                if let Some(map) = self.unique.get_mut(field)
                     && map.get(&key).map(String::as_str) == Some(id)
                 {
                     map.remove(&key);
@@ -252,14 +238,14 @@ impl ResourceStore for MemoryStore {
     async fn search(&self, model: &str, query: &Query) -> Result<Vec<ResourceMeta>> {
         let table = self.table(model)?;
         let table = table.lock();
-        let page = eval::apply(query, table.metas.values())?;
+        let page = query::apply(query, table.metas.values())?;
         Ok(page.into_iter().cloned().collect())
     }
 
     async fn count(&self, model: &str, query: &Query) -> Result<u64> {
         let table = self.table(model)?;
         let table = table.lock();
-        eval::count(query, table.metas.values())
+        query::count(query, table.metas.values())
     }
 
     async fn purge(&self, model: &str, resource_id: &str) -> Result<()> {
@@ -273,7 +259,7 @@ mod tests {
     use super::*;
     use crate::model::{RevisionStatus, now};
     use crate::resource::{IndexKind, IndexSpec};
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     static USER: ResourceDescriptor = ResourceDescriptor {
         name: "user",

@@ -11,7 +11,6 @@ pub mod memory;
 pub mod postgres;
 pub mod sqlite;
 
-mod query_check;
 mod sql;
 mod unique;
 

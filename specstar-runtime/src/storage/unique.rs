@@ -40,8 +40,12 @@ pub(crate) fn unique_entries(
 }
 
 /// A canonical text for a value, so equal values (by the query semantics: numbers compare
-/// numerically, `1 == 1.0`) get the same key: integral numbers are written as integers.
+/// numerically, `1 == 1.0`) get the same key: integral numbers are written as integers. Every
+/// backend (memory, disk, SQL) keys its unique entries with this one function.
 pub(crate) fn canonical_key(value: &Value) -> String {
+    /// 2^63 and 2^64: integral floats below them convert to `i64` / `u64` exactly.
+    const I64_END: f64 = 9_223_372_036_854_775_808.0;
+    const U64_END: f64 = 18_446_744_073_709_551_616.0;
     match value {
         Value::Number(n) => {
             if let Some(i) = n.as_i64() {
@@ -50,9 +54,13 @@ pub(crate) fn canonical_key(value: &Value) -> String {
                 u.to_string()
             } else {
                 let f = n.as_f64().unwrap_or(f64::NAN);
-                if f.fract() == 0.0 && f.abs() < 9.0e15 {
-                    // Exactly representable as an integer: same key as the integer form.
-                    format!("{}", f as i64)
+                if f.fract() != 0.0 {
+                    n.to_string()
+                } else if (-I64_END..I64_END).contains(&f) {
+                    // Same key as the integer form.
+                    (f as i64).to_string()
+                } else if (0.0..U64_END).contains(&f) {
+                    (f as u64).to_string()
                 } else {
                     n.to_string()
                 }
@@ -73,5 +81,15 @@ mod tests {
         assert_eq!(canonical_key(&serde_json::json!(1.5)), "1.5");
         assert_eq!(canonical_key(&serde_json::json!("1")), "\"1\"");
         assert_eq!(canonical_key(&serde_json::json!(true)), "true");
+        assert_eq!(canonical_key(&serde_json::json!(-0.0)), "0");
+        assert_eq!(
+            canonical_key(&serde_json::json!(1e16)),
+            canonical_key(&serde_json::json!(10_000_000_000_000_000_i64))
+        );
+        assert_eq!(
+            canonical_key(&serde_json::json!(1.8446744073709552e19 / 2.0)),
+            canonical_key(&serde_json::json!(9_223_372_036_854_775_808_u64))
+        );
+        assert_eq!(canonical_key(&serde_json::json!(1e300)), "1e+300");
     }
 }

@@ -15,10 +15,9 @@ use super::{ParseError, QbQuery};
 use crate::model::Timestamp;
 use crate::query::builder::text_regex;
 use crate::query::calendar::{Period, since};
+use crate::query::operand::compile_regex;
 use crate::query::tree::{Condition, FieldPath, MetaField, Operator, Sort};
-use crate::query::validate::{
-    check_condition, check_field, compile_regex, field_kind, normalize_times,
-};
+use crate::query::validate::{check_condition, check_field, field_kind, normalize_times};
 use crate::resource::{IndexKind, ResourceDescriptor};
 
 /// Longest string `length()` can count to.

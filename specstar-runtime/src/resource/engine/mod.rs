@@ -100,6 +100,17 @@ impl ModelHandle {
         &self.app.store
     }
 
+    /// The model's default user (resource option, else app option), if one is configured.
+    /// The HTTP layer uses it for requests that name no user.
+    pub fn default_user(&self) -> Option<String> {
+        self.engine.defaults.user.as_ref().map(|user| user())
+    }
+
+    /// Adds the model's JSON schema to `generator` and returns a `$ref` to it (OpenAPI).
+    pub fn schema_fn(&self) -> fn(&mut schemars::SchemaGenerator) -> schemars::Schema {
+        self.engine.model_type.schema_fn()
+    }
+
     /// The context operations run with (what `as_user` / `at` set).
     pub fn context(&self) -> &OperationContext {
         &self.context

@@ -13,8 +13,13 @@
 //! `F(a AND b) = F(a) OR F(b)`, `T(a OR b) = T(a) OR T(b)`, `F(a OR b) = F(a) AND F(b)`,
 //! `T(NOT a) = F(a)`, `F(NOT a) = T(a)`; the `WHERE` clause is `T(query)`. Each comparison
 //! produces its `T`/`F` pair from type tests on the looked-up value (absent, null, bool, number,
-//! string, list, object) and a comparison guarded by those tests, exactly as in the brief's
-//! table. A side benefit: `T(eq)` can be a sargable form (PostgreSQL `indexed_data @> …`).
+//! string, list, object) and a comparison guarded by those tests, exactly as in the semantics
+//! table of [`crate::query`]. A side benefit: `T(eq)` can be a sargable form (PostgreSQL
+//! `indexed_data @> …`).
+//!
+//! Every operand first goes through `query::operand::check_operand`, the check the in-memory
+//! evaluator runs too, so both refuse the same malformed queries with the same error and see
+//! the same always-unknown operands (`Operand::Unknown`).
 //!
 //! Field paths and values are always bind parameters; only fixed SQL text, column names from a
 //! closed list, and validated table names are ever part of the statement text.
@@ -32,9 +37,12 @@ pub(crate) mod sqlite;
 
 use std::borrow::Cow;
 
-use super::query_check::{NumberRepr, Operand, Scalar, check_operand};
 use crate::model::Result;
+use crate::query::operand::{Operand, Scalar, check_operand};
 use crate::query::{Condition, Direction, FieldPath, MetaField, Query};
+
+/// The parameter a malformed condition's error names (as the in-memory evaluator does).
+const CONDITIONS: &str = "conditions";
 
 /// A bound parameter value.
 #[derive(Debug, Clone, PartialEq)]
@@ -340,7 +348,7 @@ pub(crate) trait Dialect: Send + Sync {
     fn text_regex(&self, lhs: Frag, pattern: &str) -> Frag;
 
     /// `ORDER BY` items sorting by the value at `path` in `direction` (numbers < strings <
-    /// booleans < lists, absent/null last ascending and first descending).
+    /// booleans < lists and objects (all tied), absent/null last ascending and first descending).
     fn data_sort_keys(&self, path: &str, direction: Direction) -> Vec<Frag>;
 
     /// `LIMIT … OFFSET …`.
@@ -438,14 +446,9 @@ fn comparison(d: &dyn Dialect, access: &Access<'_>, operand: &Operand<'_>) -> (P
     };
     let flag = |r: Pred| (r.clone(), Pred::not(r));
     match operand {
-        Operand::Equals { value: None, .. }
-        | Operand::Order { value: None, .. }
-        | Operand::Contains(None) => (Pred::Const(false), Pred::Const(false)),
-        Operand::Equals {
-            value: Some(v),
-            negated,
-        } => {
-            let eq = access.equals(d, *v);
+        Operand::Unknown => (Pred::Const(false), Pred::Const(false)),
+        Operand::Equals { value, negated } => {
+            let eq = access.equals(d, *value);
             let scalar = access.tag_in(d, Tags::SCALAR);
             swap((eq.clone(), Pred::and([scalar, Pred::not(eq)])), *negated)
         }
@@ -455,22 +458,26 @@ fn comparison(d: &dyn Dialect, access: &Access<'_>, operand: &Operand<'_>) -> (P
             swap((any.clone(), Pred::and([scalar, Pred::not(any)])), *negated)
         }
         Operand::Order {
-            ordering,
-            value: Some(Scalar::Number(n)),
+            op,
+            value: Scalar::Number(n),
         } => {
             let guard = access.tag_in(d, Tags::NUMBER);
-            let prim = access.number_cmp(d, ordering.sql(), n);
+            let prim = access.number_cmp(d, op.sql(), n);
             (
                 Pred::guarded(guard.clone(), prim.clone()),
                 Pred::guarded_not(guard, prim),
             )
         }
         Operand::Order {
-            ordering,
-            value: Some(Scalar::String(s)),
-        } => string_test(d.text_compare(access.text(d), ordering.sql(), s)),
-        Operand::Order { .. } => (Pred::Const(false), Pred::Const(false)),
-        Operand::Contains(Some(v)) => {
+            op,
+            value: Scalar::String(s),
+        } => string_test(d.text_compare(access.text(d), op.sql(), s)),
+        // `check_operand` only builds orders on numbers and strings.
+        Operand::Order {
+            value: Scalar::Bool(_),
+            ..
+        } => (Pred::Const(false), Pred::Const(false)),
+        Operand::Contains(v) => {
             let list = access.tag_in(d, Tags::ARRAY);
             let has = access.list_contains(d, *v);
             let mut t = vec![Pred::and([list.clone(), has.clone()])];
@@ -484,7 +491,7 @@ fn comparison(d: &dyn Dialect, access: &Access<'_>, operand: &Operand<'_>) -> (P
         }
         Operand::StartsWith(s) => string_test(d.text_starts_with(access.text(d), s)),
         Operand::EndsWith(s) => string_test(d.text_ends_with(access.text(d), s)),
-        Operand::Regex { pattern, .. } => string_test(d.text_regex(access.text(d), pattern)),
+        Operand::Regex(regex) => string_test(d.text_regex(access.text(d), regex.as_str())),
         Operand::IsNull(b) => flag(access.tag_in(d, if *b { Tags::NULL } else { Tags::PRESENT })),
         Operand::Exists(b) => flag(access.tag_in(
             d,
@@ -509,7 +516,7 @@ fn comparison(d: &dyn Dialect, access: &Access<'_>, operand: &Operand<'_>) -> (P
 fn truth(d: &dyn Dialect, condition: &Condition) -> Result<(Pred, Pred)> {
     Ok(match condition {
         Condition::Compare { field, op, value } => {
-            let operand = check_operand(field, *op, value)?;
+            let operand = check_operand(CONDITIONS, field, *op, value)?;
             let access = match field {
                 FieldPath::Data(path) => Access::Data(path),
                 FieldPath::Meta(m) => Access::Column(meta_column(*m)),
@@ -517,21 +524,11 @@ fn truth(d: &dyn Dialect, condition: &Condition) -> Result<(Pred, Pred)> {
             comparison(d, &access, &operand)
         }
         Condition::And(items) => {
-            let (mut t, mut f) = (Vec::new(), Vec::new());
-            for item in items {
-                let (it, ifalse) = truth(d, item)?;
-                t.push(it);
-                f.push(ifalse);
-            }
+            let (t, f) = truths(d, items)?;
             (Pred::and(t), Pred::or(f))
         }
         Condition::Or(items) => {
-            let (mut t, mut f) = (Vec::new(), Vec::new());
-            for item in items {
-                let (it, ifalse) = truth(d, item)?;
-                t.push(it);
-                f.push(ifalse);
-            }
+            let (t, f) = truths(d, items)?;
             (Pred::or(t), Pred::and(f))
         }
         Condition::Not(inner) => {
@@ -539,6 +536,20 @@ fn truth(d: &dyn Dialect, condition: &Condition) -> Result<(Pred, Pred)> {
             (f, t)
         }
     })
+}
+
+/// The `T`s and the `F`s of several conditions.
+fn truths(d: &dyn Dialect, items: &[Condition]) -> Result<(Vec<Pred>, Vec<Pred>)> {
+    let mut both = (
+        Vec::with_capacity(items.len()),
+        Vec::with_capacity(items.len()),
+    );
+    for item in items {
+        let (t, f) = truth(d, item)?;
+        both.0.push(t);
+        both.1.push(f);
+    }
+    Ok(both)
 }
 
 /// The `WHERE` predicate of a query: "the condition is true" (no condition: `TRUE`).
@@ -581,8 +592,8 @@ pub(crate) fn order_by(d: &dyn Dialect, query: &Query) -> Frag {
 
 /// A number as a bind value (exact for integers).
 pub(crate) fn number_bind(n: &serde_json::Number) -> Bind {
-    match NumberRepr::of(n) {
-        NumberRepr::Int(i) => Bind::Int(i),
-        NumberRepr::Float(f) => Bind::Float(f),
+    match n.as_i64() {
+        Some(i) => Bind::Int(i),
+        None => Bind::Float(n.as_f64().unwrap_or(f64::NAN)),
     }
 }
