@@ -60,7 +60,12 @@ async fn app(backend: &Backend) -> SpecStar {
 
 /// A page with revisions 1..=n written at t(1)..t(n) (`words` = revision number).
 async fn page_with_revisions(pages: &ResourceManager<Page>, n: i64) -> String {
-    let id = pages.at(t(1)).create(page("home", 1)).await.unwrap().resource_id;
+    let id = pages
+        .at(t(1))
+        .create(page("home", 1))
+        .await
+        .unwrap()
+        .resource_id;
     for i in 2..=n {
         pages.at(t(i)).update(&id, page("home", i)).await.unwrap();
     }
@@ -94,7 +99,12 @@ async fn any_stored_revision_can_be_read(kind: Kind) {
     assert_eq!(all[0].parent_revision_id, None);
     assert_eq!(all[2].parent_revision_id, Some(rev(&id, 2)));
 
-    for missing in [rev(&id, 4), rev(&other, 1), "garbage".to_owned(), format!("{id}:0")] {
+    for missing in [
+        rev(&id, 4),
+        rev(&other, 1),
+        "garbage".to_owned(),
+        format!("{id}:0"),
+    ] {
         match pages.get(&id).revision(&missing).await {
             Err(Error::RevisionNotFound {
                 resource,
@@ -221,13 +231,21 @@ async fn switch_moves_the_current_revision_and_later_writes_chain_from_it(kind: 
     let id = page_with_revisions(&pages, 3).await;
     let first = pages.get(&id).revision(rev(&id, 1)).await.unwrap().info;
 
-    let meta = pages.as_user("editor").at(t(10)).switch(&id, &rev(&id, 1)).await.unwrap();
+    let meta = pages
+        .as_user("editor")
+        .at(t(10))
+        .switch(&id, &rev(&id, 1))
+        .await
+        .unwrap();
     assert_eq!(meta.current_revision_id, rev(&id, 1));
     assert_eq!(meta.total_revision_count, 3, "no revision written");
     assert_eq!(meta.indexed_data["words"], serde_json::json!(1));
     assert_eq!(meta.updated_by, "editor");
     assert_eq!(meta.updated_time, t(10));
-    assert_eq!(meta.rev_created_time, first.created_time, "mirrors the target");
+    assert_eq!(
+        meta.rev_created_time, first.created_time,
+        "mirrors the target"
+    );
     assert_eq!(meta.rev_created_by, first.created_by);
     let read = pages.get(&id).await.unwrap();
     assert_eq!(read.data, page("home", 1));
@@ -235,7 +253,10 @@ async fn switch_moves_the_current_revision_and_later_writes_chain_from_it(kind: 
     assert_eq!(pages.get_meta(&id).await.unwrap(), meta);
 
     // Switching to the current revision changes nothing.
-    assert_eq!(pages.as_user("x").switch(&id, &rev(&id, 1)).await.unwrap(), meta);
+    assert_eq!(
+        pages.as_user("x").switch(&id, &rev(&id, 1)).await.unwrap(),
+        meta
+    );
 
     // The next write is number 4 and its parent is revision 1.
     let next = pages.at(t(11)).update(&id, page("home", 40)).await.unwrap();
@@ -307,13 +328,19 @@ async fn drafts_are_modified_in_place_and_published(kind: Kind) {
     assert_eq!(edited.status, RevisionStatus::Draft);
     assert_eq!(edited.created_time, t(0));
     assert_eq!(edited.created_by, "writer");
-    assert_eq!((edited.updated_time, edited.updated_by.as_str()), (t(5), "editor"));
+    assert_eq!(
+        (edited.updated_time, edited.updated_by.as_str()),
+        (t(5), "editor")
+    );
     let read = articles.get(id).await.unwrap();
     assert_eq!(read.data.body, "draft two");
     assert_eq!(read.info, edited);
     assert_eq!(read.meta.total_revision_count, 1);
     assert_eq!(read.meta.rev_updated_by, "editor");
-    assert_eq!(articles.list_revisions(id).await.unwrap(), vec![edited.clone()]);
+    assert_eq!(
+        articles.list_revisions(id).await.unwrap(),
+        vec![edited.clone()]
+    );
 
     // A change that changes nothing writes nothing.
     let same = articles
@@ -373,7 +400,10 @@ async fn drafts_are_modified_in_place_and_published(kind: Kind) {
     let next = articles.update(id, article("Hello", "v2")).await.unwrap();
     assert_eq!(next.revision_id, rev(id, 2));
     assert_eq!(next.status, RevisionStatus::Draft);
-    assert_eq!(next.parent_revision_id.as_deref(), Some(created.revision_id.as_str()));
+    assert_eq!(
+        next.parent_revision_id.as_deref(),
+        Some(created.revision_id.as_str())
+    );
 }
 
 async fn default_status_comes_from_resource_then_type_then_app(kind: Kind) {
