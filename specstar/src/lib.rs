@@ -74,7 +74,6 @@ pub use specstar_runtime::resource::{
 };
 pub use specstar_runtime::storage::{ResourceStore, memory::MemoryStore};
 
-/// Event phases, actions and handlers (`before`, `after`, `on_success`, `on_failure`).
 mod serve;
 pub use serve::serve;
 
@@ -86,6 +85,7 @@ pub mod http {
     };
 }
 
+/// Event phases, actions and handlers (`before`, `after`, `on_success`, `on_failure`).
 pub mod events {
     pub use specstar_runtime::events::*;
 }
