@@ -393,7 +393,7 @@ async fn delete_hides_the_resource_until_restored(kind: Kind) {
         .into_iter()
         .map(|r| r.info.resource_id)
         .collect();
-    assert_eq!(listed, [kept.resource_id.clone()]);
+    assert_eq!(listed, [kept.resource_id.as_str()]);
     assert_eq!(zones.count(Query::new()).await.unwrap(), 1);
 
     let restored = zones.as_user("gm2").restore(id).await.unwrap();

@@ -254,7 +254,7 @@ async fn list_references_match_with_contains(kind: Kind) {
         .into_iter()
         .map(|r| r.data.label)
         .collect();
-    let mut expected = vec![("ab", &ab), ("bc", &bc)];
+    let mut expected = [("ab", &ab), ("bc", &bc)];
     expected.sort_by_key(|(_, id)| (*id).clone());
     assert_eq!(
         through_b,
