@@ -1,5 +1,7 @@
-//! The in-memory backend: every model's metas, revisions and unique entries behind one lock per
-//! model, so a commit (compare-and-set, unique check, revision insert, meta update) is atomic.
+//! The in-memory backend: every model's metas, revisions, unique entries and secondary indexes
+//! behind one read-write lock per model, so a commit (compare-and-set, unique check, revision
+//! insert, meta and index update) is atomic and reads run in parallel. Searches narrow to
+//! candidates through the indexes (see [`index`]) and evaluate the query on those only.
 //! Nothing survives the process; use it for tests and prototypes.
 //!
 //! ```
@@ -12,7 +14,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use parking_lot::{Mutex, RwLock};
+use parking_lot::RwLock;
+
+mod index;
+
+use index::Indexes;
 
 use super::unique::{UniqueEntry, unique_entries};
 use super::{Commit, ImportMode, ImportOutcome, ImportedResource, ResourceStore, StoredRevision};
@@ -25,7 +31,7 @@ const BACKEND: &str = "memory";
 /// The in-memory store (the default of `SpecStar::builder()`).
 #[derive(Default)]
 pub struct MemoryStore {
-    models: RwLock<HashMap<String, Arc<Mutex<ModelTable>>>>,
+    models: RwLock<HashMap<String, Arc<RwLock<ModelTable>>>>,
 }
 
 /// One model's data.
@@ -38,6 +44,8 @@ struct ModelTable {
     /// Unique index path → canonical key of the value (`unique::canonical_key`, shared with
     /// every other backend, so `1` and `1.0` conflict) → the non-deleted resource holding it.
     unique: HashMap<&'static str, HashMap<String, String>>,
+    /// Secondary indexes over every meta (kept in step with `metas`).
+    indexes: Indexes,
 }
 
 impl MemoryStore {
@@ -46,7 +54,7 @@ impl MemoryStore {
         MemoryStore::default()
     }
 
-    fn table(&self, model: &str) -> Result<Arc<Mutex<ModelTable>>> {
+    fn table(&self, model: &str) -> Result<Arc<RwLock<ModelTable>>> {
         self.models
             .read()
             .get(model)
@@ -160,6 +168,10 @@ impl ModelTable {
             }
             self.revisions.insert(rev_id, revision);
         }
+        if let Some(old) = self.metas.get(&id) {
+            self.indexes.remove(old);
+        }
+        self.indexes.insert(&commit.meta);
         self.metas.insert(id, commit.meta);
         Ok(())
     }
@@ -199,6 +211,7 @@ impl ModelTable {
                 .or_default()
                 .insert(key, id.clone());
         }
+        self.indexes.insert(&resource.meta);
         self.metas.insert(id, resource.meta);
         Ok(if existed {
             ImportOutcome::Replaced
@@ -207,8 +220,20 @@ impl ModelTable {
         })
     }
 
+    /// The metas the indexes narrow `query` to (a superset of its matches), or `None` when
+    /// they cannot narrow it.
+    fn candidates(&self, query: &Query) -> Option<Vec<&ResourceMeta>> {
+        let ids = self.indexes.candidates(query.condition.as_ref()?)?;
+        Some(
+            ids.into_iter()
+                .filter_map(|id| self.metas.get(id))
+                .collect(),
+        )
+    }
+
     fn purge(&mut self, id: &str) {
         if let Some(old) = self.metas.remove(id) {
+            self.indexes.remove(&old);
             for UniqueEntry { field, key, .. } in unique_entries(self.descriptor, &old) {
                 if let Some(map) = self.unique.get_mut(field)
                     && map.get(&key).map(String::as_str) == Some(id)
@@ -234,19 +259,20 @@ impl ResourceStore for MemoryStore {
             .write()
             .entry(model.name.to_owned())
             .or_insert_with(|| {
-                Arc::new(Mutex::new(ModelTable {
+                Arc::new(RwLock::new(ModelTable {
                     descriptor: model,
                     metas: HashMap::new(),
                     revisions: HashMap::new(),
                     history: HashMap::new(),
                     unique: HashMap::new(),
+                    indexes: Indexes::new(model),
                 }))
             });
         Ok(())
     }
 
     async fn load_meta(&self, model: &str, resource_id: &str) -> Result<Option<ResourceMeta>> {
-        Ok(self.table(model)?.lock().metas.get(resource_id).cloned())
+        Ok(self.table(model)?.read().metas.get(resource_id).cloned())
     }
 
     async fn load_revision(
@@ -256,7 +282,7 @@ impl ResourceStore for MemoryStore {
     ) -> Result<Option<StoredRevision>> {
         Ok(self
             .table(model)?
-            .lock()
+            .read()
             .revisions
             .get(revision_id)
             .cloned())
@@ -264,7 +290,7 @@ impl ResourceStore for MemoryStore {
 
     async fn list_revisions(&self, model: &str, resource_id: &str) -> Result<Vec<RevisionInfo>> {
         let table = self.table(model)?;
-        let table = table.lock();
+        let table = table.read();
         Ok(table
             .history
             .get(resource_id)
@@ -275,24 +301,30 @@ impl ResourceStore for MemoryStore {
     }
 
     async fn commit(&self, model: &str, commit: Commit) -> Result<()> {
-        self.table(model)?.lock().commit(commit)
+        self.table(model)?.write().commit(commit)
     }
 
     async fn search(&self, model: &str, query: &Query) -> Result<Vec<ResourceMeta>> {
         let table = self.table(model)?;
-        let table = table.lock();
-        let page = query::apply(query, table.metas.values())?;
+        let table = table.read();
+        let page = match table.candidates(query) {
+            Some(candidates) => query::apply(query, candidates)?,
+            None => query::apply(query, table.metas.values())?,
+        };
         Ok(page.into_iter().cloned().collect())
     }
 
     async fn count(&self, model: &str, query: &Query) -> Result<u64> {
         let table = self.table(model)?;
-        let table = table.lock();
-        query::count(query, table.metas.values())
+        let table = table.read();
+        match table.candidates(query) {
+            Some(candidates) => query::count(query, candidates),
+            None => query::count(query, table.metas.values()),
+        }
     }
 
     async fn purge(&self, model: &str, resource_id: &str) -> Result<()> {
-        self.table(model)?.lock().purge(resource_id);
+        self.table(model)?.write().purge(resource_id);
         Ok(())
     }
 
@@ -302,7 +334,7 @@ impl ResourceStore for MemoryStore {
         resource: ImportedResource,
         mode: ImportMode,
     ) -> Result<ImportOutcome> {
-        self.table(model)?.lock().import(resource, mode)
+        self.table(model)?.write().import(resource, mode)
     }
 }
 
