@@ -103,7 +103,7 @@ impl ModelHandle {
         let parts = Parts::id(id).input(&data);
         let ctx = self.begin(action, parts).await?;
         let result = self
-            .write_new_revision(&ctx, id, |_current| Ok(data.clone()))
+            .write_new_revision(&ctx, id, NewData::Given(&data))
             .await;
         self.finish(action, &ctx, parts, result)
             .await
@@ -119,7 +119,11 @@ impl ModelHandle {
         let parts = Parts::id(id).input(&document);
         let ctx = self.begin(action, parts).await?;
         let result = self
-            .write_new_revision(&ctx, id, |current| patch::apply(current, patch))
+            .write_new_revision(
+                &ctx,
+                id,
+                NewData::From(&|current| patch::apply(current, patch)),
+            )
             .await;
         self.finish(action, &ctx, parts, result)
             .await
@@ -135,7 +139,9 @@ impl ModelHandle {
         let action = Action::Update;
         let parts = Parts::id(id);
         let ctx = self.begin(action, parts).await?;
-        let result = self.write_new_revision(&ctx, id, make).await;
+        let result = self
+            .write_new_revision(&ctx, id, NewData::From(&make))
+            .await;
         self.finish(action, &ctx, parts, result)
             .await
             .map(|w| w.info)
@@ -148,24 +154,37 @@ impl ModelHandle {
         &self,
         ctx: &ResolvedContext,
         id: &str,
-        make: impl Fn(&Value) -> Result<Value> + Send + Sync,
+        new_data: NewData<'_>,
     ) -> Result<Written> {
         let model = &self.engine.model_type;
+        // The current data is decoded only when something reads it: a patch, or a constraint
+        // checker comparing old and new.
+        let needs_current = matches!(new_data, NewData::From(_)) || model.has_constraints();
         let _turn = self.app.write_locks.lock(self.name(), id).await;
         for attempt in 0..MAX_WRITE_ATTEMPTS {
             let meta = self.meta_live(id).await?;
             let current = self.current_revision(&meta).await?;
-            let current_data = self.decode(&current)?;
-            let prepared = model.prepare(make(&current_data)?, self.engine.encoding)?;
+            let current_data = if needs_current {
+                Some(self.decode(&current)?)
+            } else {
+                None
+            };
+            let data = match (&new_data, &current_data) {
+                (NewData::Given(data), _) => (*data).clone(),
+                (NewData::From(make), Some(current)) => make(current)?,
+                (NewData::From(make), None) => make(&self.decode(&current)?)?,
+            };
+            let prepared = model.prepare(data, self.engine.encoding)?;
             if prepared.hash == current.info.data_hash {
+                // Same bytes, so the same data as the current revision.
                 return Ok(Written {
                     info: current.info,
                     meta,
-                    data: current_data,
+                    data: prepared.value,
                 });
             }
             model
-                .check_constraints(&prepared.value, Some(&current_data), Some(id))
+                .check_constraints(&prepared.value, current_data.as_ref(), Some(id))
                 .await?;
 
             let n = meta.total_revision_count + 1;
@@ -203,7 +222,7 @@ impl ModelHandle {
             }
 
             if let Err(error) = model
-                .check_constraints(&prepared.value, Some(&current_data), Some(id))
+                .check_constraints(&prepared.value, current_data.as_ref(), Some(id))
                 .await
             {
                 // Point the meta back at the previous revision; keep the count so that the
@@ -363,4 +382,12 @@ impl ModelHandle {
         }
         Err(gave_up(self.name(), id))
     }
+}
+
+/// Where the data of a new revision comes from.
+enum NewData<'a> {
+    /// Given whole (update): the current data is not needed to compute it.
+    Given(&'a Value),
+    /// Computed from the current data (patch, `set_null`).
+    From(&'a (dyn Fn(&Value) -> Result<Value> + Send + Sync)),
 }
