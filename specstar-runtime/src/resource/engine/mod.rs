@@ -222,6 +222,7 @@ impl ModelHandle {
         self.engine.model_type.decode(
             self.backend(),
             &revision.info.revision_id,
+            revision.info.schema_version.as_deref(),
             &revision.data,
             self.engine.encoding,
         )
