@@ -8,6 +8,7 @@
 //! then run `after` and `on_success` / `on_failure` handlers.
 
 mod lifecycle;
+mod migrate;
 mod read;
 mod scope;
 mod write;
