@@ -11,6 +11,7 @@ use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
 mod create;
 mod delete;
 mod list;
+mod migrate;
 mod read;
 mod refs;
 mod revisions;
@@ -27,6 +28,7 @@ const FAMILIES: &[fn() -> Router<AppState>] = &[
     switch::routes,
     delete::routes,
     refs::routes,
+    migrate::routes,
 ];
 
 /// Every route of every family.
