@@ -276,6 +276,19 @@ async fn time_user_and_status_filters(stores: StoreFactory) {
         "{}",
         naive.detail()
     );
+    // qb's calendar helpers follow the configured clock (2027-01-15), not the system time
+    let today = enc(r#"QB.created_time().today()"#);
+    assert_eq!(
+        api.get(&format!("/zone/count?qb={today}"))
+            .await
+            .expect(200),
+        json!(2)
+    );
+    let yesterday = enc(r#"QB.created_time().yesterday()"#);
+    assert_eq!(
+        api.get(&format!("/zone?qb={yesterday}")).await.expect(200),
+        json!([])
+    );
     // an offset other than Z is converted
     let far_future = enc("2999-01-01T00:00:00+02:00");
     assert_eq!(

@@ -1,4 +1,61 @@
 //! SpecStar: turn annotated Rust structs into a complete, versioned backend.
+//!
+//! Derive [`Resource`] on a plain struct, add it to an app, and get a typed
+//! [`ResourceManager`]: every write is a new revision, indexed fields are searchable with a
+//! typed query builder, unique fields stay unique, references act on delete.
+//!
+//! ```rust
+//! use specstar::prelude::*;
+//!
+//! /// A zone of the game world.
+//! #[derive(Resource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
+//! pub struct Zone {
+//!     #[display_name]
+//!     #[unique]
+//!     pub name: String,
+//!     #[index]
+//!     pub level: i64,
+//!     #[serde(default)]
+//!     pub tags: Vec<String>,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> specstar::Result<()> {
+//! let spec = SpecStar::builder() // an in-memory store unless `.store(..)` says otherwise
+//!     .default_user("system")
+//!     .resource::<Zone>()
+//!     .build()
+//!     .await?;
+//! let zones = spec.manager::<Zone>();
+//!
+//! // Create: ids are `zone:<uuid4>`, revisions `<resource id>:1`, `:2`, …
+//! let elwynn = Zone { name: "Elwynn".into(), level: 1, tags: vec![] };
+//! let info = zones.as_user("alice").create(elwynn).await?;
+//! assert_eq!(info.revision_id, format!("{}:1", info.resource_id));
+//!
+//! // Read, change, update: a new revision whose parent is the previous one.
+//! let mut zone = zones.get(&info.resource_id).await?.data;
+//! zone.level = 5;
+//! let second = zones.update(&info.resource_id, zone).await?;
+//! assert_eq!(second.parent_revision_id, Some(info.revision_id));
+//!
+//! // Unique fields stay unique.
+//! let copy = Zone { name: "Elwynn".into(), level: 2, tags: vec![] };
+//! let err = zones.create(copy).await.unwrap_err();
+//! assert!(matches!(err, Error::UniqueViolation { ref field, .. } if field == "name"));
+//!
+//! // Search indexed fields; `Zone::q().level().gt("x")` would not compile.
+//! let found = zones
+//!     .search(Zone::q().level().gt(3) & Zone::q().name().starts_with("E"))
+//!     .sort(Zone::q().level().desc())
+//!     .limit(20)
+//!     .await?;
+//! assert_eq!(found.len(), 1);
+//! assert_eq!(found[0].data.level, 5);
+//! assert_eq!(found[0].meta.total_revision_count, 2);
+//! # Ok(())
+//! # }
+//! ```
 
 #![deny(unsafe_code)]
 
@@ -17,7 +74,6 @@ pub use specstar_runtime::resource::{
 };
 pub use specstar_runtime::storage::{ResourceStore, memory::MemoryStore};
 
-/// Event phases, actions and handlers (`before`, `after`, `on_success`, `on_failure`).
 mod serve;
 pub use serve::serve;
 
@@ -37,13 +93,35 @@ pub mod schema {
     };
 }
 
+/// Event phases, actions and handlers (`before`, `after`, `on_success`, `on_failure`).
 pub mod events {
     pub use specstar_runtime::events::*;
+}
+
+/// Backup archives (`.acbak` version 2): [`SpecStar::dump`] and [`SpecStar::load`] options
+/// and results, and the low-level archive reader and writer.
+pub mod backup {
+    pub use specstar_runtime::backup::{
+        ArchiveReader, ArchiveWriter, CheckedArchive, DumpOptions, LoadStats, OnDuplicate, Record,
+    };
 }
 
 /// Permission checkers.
 pub mod auth {
     pub use specstar_runtime::auth::*;
+}
+
+/// The query model: the condition tree ([`Condition`](query::Condition),
+/// [`Operator`](query::Operator), [`FieldPath`](query::FieldPath)), sorts, paging, the
+/// in-memory evaluator and the `qb=` parser.
+pub mod query {
+    pub use specstar_runtime::query::*;
+}
+
+/// Storage: the [`ResourceStore`](storage::ResourceStore) trait every backend implements, the
+/// backends (`memory`, `sqlite`, `postgres`, `disk`) and `BackendConfig` (`storage::config`).
+pub mod storage {
+    pub use specstar_runtime::storage::*;
 }
 
 /// `use specstar::prelude::*;` brings the derive, the traits and the common types into scope.

@@ -193,6 +193,7 @@ impl SpecStarBuilder {
                 store,
                 models: engines,
                 relationships,
+                write_locks: Default::default(),
             }),
         })
     }

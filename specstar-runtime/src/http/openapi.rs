@@ -75,6 +75,8 @@ pub fn document(models: &[ModelDoc]) -> Value {
     }
 
     let mut schemas = generator.take_definitions(true);
+    // the components as generated, to inline a `$ref` on the path to a unique nested field
+    let definitions = schemas.clone();
     let mut full_resource_names = Vec::new();
     for (model, component, schema) in &model_components {
         let d = model.descriptor;
@@ -82,14 +84,14 @@ pub fn document(models: &[ModelDoc]) -> Value {
         let data_schema = match component {
             Some(name) => {
                 if let Some(Value::Object(obj)) = schemas.get_mut(name) {
-                    decorate_model(d, obj);
+                    decorate_model(d, obj, &definitions);
                 }
                 component_ref(name)
             }
             None => {
                 let mut inline = schema.clone();
                 if let Value::Object(obj) = &mut inline {
-                    decorate_model(d, obj);
+                    decorate_model(d, obj, &definitions);
                 }
                 inline
             }
@@ -190,7 +192,15 @@ fn pascal(name: &str) -> String {
 }
 
 /// Add `x-display-name-field`, `x-unique` and the `x-ref-*` extensions to a model schema.
-fn decorate_model(d: &ResourceDescriptor, schema: &mut Map<String, Value>) {
+///
+/// A unique field nested behind a `$ref` (`stats: Stats` with a unique `stats.code`) gets a
+/// copy of the referenced component inlined on its path, so the mark stays on this model
+/// and other users of the shared component are not marked.
+fn decorate_model(
+    d: &ResourceDescriptor,
+    schema: &mut Map<String, Value>,
+    definitions: &Map<String, Value>,
+) {
     if let Some(field) = d.display_name {
         schema.insert("x-display-name-field".into(), json!(field));
     }
@@ -203,7 +213,7 @@ fn decorate_model(d: &ResourceDescriptor, schema: &mut Map<String, Value>) {
         return;
     };
     for index in d.unique_indexes() {
-        if let Some(Value::Object(prop)) = property_at(props, index.path) {
+        if let Some(Value::Object(prop)) = property_at(props, index.path, definitions) {
             prop.insert("x-unique".into(), Value::Bool(true));
         }
     }
@@ -218,8 +228,13 @@ fn decorate_model(d: &ResourceDescriptor, schema: &mut Map<String, Value>) {
     }
 }
 
-/// The inline property schema at a dotted path (nested objects defined inline only).
-fn property_at<'a>(props: &'a mut Map<String, Value>, path: &str) -> Option<&'a mut Value> {
+/// The property schema at a dotted path. Object schemas on the way that are a `$ref` (or an
+/// `Option`'s `anyOf [$ref, null]`) are replaced by a copy of the component first.
+fn property_at<'a>(
+    props: &'a mut Map<String, Value>,
+    path: &str,
+    definitions: &Map<String, Value>,
+) -> Option<&'a mut Value> {
     let (head, rest) = match path.split_once('.') {
         Some((h, r)) => (h, Some(r)),
         None => (path, None),
@@ -227,10 +242,54 @@ fn property_at<'a>(props: &'a mut Map<String, Value>, path: &str) -> Option<&'a 
     let prop = props.get_mut(head)?;
     match rest {
         None => Some(prop),
-        Some(rest) => match prop.get_mut("properties") {
-            Some(Value::Object(inner)) => property_at(inner, rest),
+        Some(rest) => match object_schema(prop, definitions, 0)?.get_mut("properties") {
+            Some(Value::Object(inner)) => property_at(inner, rest, definitions),
             _ => None,
         },
+    }
+}
+
+/// How many `$ref`s deep [`object_schema`] follows (a cycle of refs stops there).
+const MAX_REF_DEPTH: usize = 8;
+
+/// The object schema `schema` stands for, made editable in place: an inline object as is, a
+/// `$ref` replaced by a copy of its component (the property's own keywords such as
+/// `description` win), the one non-null branch of an `anyOf` / `oneOf` / `allOf`.
+fn object_schema<'a>(
+    schema: &'a mut Value,
+    definitions: &Map<String, Value>,
+    depth: usize,
+) -> Option<&'a mut Map<String, Value>> {
+    if depth > MAX_REF_DEPTH {
+        return None;
+    }
+    let obj = schema.as_object()?;
+    let target = obj
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix(COMPONENTS));
+    if let Some(target) = target {
+        let component = definitions.get(target)?.as_object()?;
+        let obj = schema.as_object_mut()?;
+        obj.remove("$ref");
+        for (key, value) in component {
+            obj.entry(key.clone()).or_insert_with(|| value.clone());
+        }
+        return object_schema(schema, definitions, depth + 1);
+    }
+    if obj.contains_key("properties") {
+        return schema.as_object_mut();
+    }
+    let key = ["anyOf", "oneOf", "allOf"]
+        .into_iter()
+        .find(|k| obj.get(*k).is_some_and(Value::is_array))?;
+    let branches = schema.get_mut(key)?.as_array_mut()?;
+    let mut non_null = branches
+        .iter_mut()
+        .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"));
+    match (non_null.next(), non_null.next()) {
+        (Some(only), None) => object_schema(only, definitions, depth + 1),
+        _ => None,
     }
 }
 
@@ -846,6 +905,83 @@ mod tests {
                 .unwrap_or_else(|| panic!("foreign ref {target}"));
             assert!(schemas.get(name).is_some(), "dangling ref {target}");
         }
+    }
+
+    /// Statistics shared by several models.
+    #[derive(Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+    struct Stats {
+        code: String,
+        hp: i64,
+    }
+
+    #[derive(Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+    struct Hero {
+        /// The hero's main statistics.
+        stats: Stats,
+        spare: Option<Stats>,
+        other: Stats,
+    }
+
+    static HERO: ResourceDescriptor = ResourceDescriptor {
+        name: "hero",
+        type_name: "Hero",
+        description: None,
+        indexes: &[
+            IndexSpec {
+                path: "stats.code",
+                kind: IndexKind::String,
+                unique: true,
+                nullable: false,
+                list: false,
+            },
+            IndexSpec {
+                path: "spare.code",
+                kind: IndexKind::String,
+                unique: true,
+                nullable: true,
+                list: false,
+            },
+        ],
+        refs: &[],
+        display_name: None,
+        default_status: None,
+        encoding: None,
+        version: None,
+    };
+    impl Resource for Hero {
+        const NAME: &'static str = "hero";
+        type Query = ();
+        fn descriptor() -> &'static ResourceDescriptor {
+            &HERO
+        }
+    }
+
+    #[test]
+    fn x_unique_reaches_fields_nested_behind_a_ref() {
+        let doc = document(&[ModelDoc::of::<Hero>()]);
+        let schemas = &doc["components"]["schemas"];
+        assert!(
+            schemas["Hero"]["properties"]["other"]["$ref"].is_string(),
+            "a field without a unique path keeps its $ref: {}",
+            schemas["Hero"]["properties"]["other"]
+        );
+        let stats = &schemas["Hero"]["properties"]["stats"];
+        assert_eq!(stats["properties"]["code"]["x-unique"], true, "{stats}");
+        assert!(stats["properties"]["hp"].get("x-unique").is_none());
+        assert_eq!(
+            stats["description"], "The hero's main statistics.",
+            "the property's own description wins over the component's"
+        );
+        let spare = doc["components"]["schemas"]["Hero"]["properties"]["spare"].to_string();
+        assert!(spare.contains(r#""x-unique":true"#), "{spare}");
+        // the shared component is not marked
+        assert!(
+            schemas["Stats"]["properties"]["code"]
+                .get("x-unique")
+                .is_none(),
+            "{}",
+            schemas["Stats"]
+        );
     }
 
     #[test]

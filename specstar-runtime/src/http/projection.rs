@@ -299,28 +299,6 @@ fn project(nodes: &[&Node], value: Value) -> Option<Value> {
     }
 }
 
-/// Build the full-resource object `{data, revision_info, meta}` with the parts `returns`
-/// chooses, each projected by `partial`.
-pub fn full_resource(
-    returns: Returns,
-    partial: &Partial,
-    data: Value,
-    info: Value,
-    meta: Value,
-) -> Value {
-    let mut out = Map::new();
-    if returns.data {
-        out.insert("data".into(), partial.apply(Section::Data, data));
-    }
-    if returns.revision_info {
-        out.insert("revision_info".into(), partial.apply(Section::Info, info));
-    }
-    if returns.meta {
-        out.insert("meta".into(), partial.apply(Section::Meta, meta));
-    }
-    Value::Object(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,18 +396,5 @@ mod tests {
         assert!(r.data && r.meta && !r.revision_info);
         assert!(Returns::parse(Some("data,bogus")).is_err());
         assert!(Returns::parse(Some(",")).is_err());
-    }
-
-    #[test]
-    fn full_resource_keeps_wire_key_order() {
-        let v = full_resource(
-            Returns::parse(Some("meta,data")).unwrap(),
-            &Partial::default(),
-            json!({"a": 1}),
-            json!({}),
-            json!({"m": 1}),
-        );
-        let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
-        assert_eq!(keys, ["data", "meta"]);
     }
 }

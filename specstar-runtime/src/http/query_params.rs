@@ -22,8 +22,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::model::{Error, Result, RevisionStatus, wire_time};
-use crate::query::{Condition, FieldPath, MetaField, Operator, Query, Sort, parse_qb};
+use crate::model::{Error, Result, RevisionStatus, Timestamp, wire_time};
+use crate::query::{Condition, FieldPath, MetaField, Operator, Query, Sort, parse_qb_at};
 use crate::resource::ResourceDescriptor;
 
 /// The decoded URL query string: `(name, value)` pairs in order, names with a trailing `[]`
@@ -207,12 +207,15 @@ pub enum DeletedFilter {
 
 /// Translate the query inputs of `qs` into a [`Query`] on model `model`.
 ///
-/// `with_paging = false` (count) ignores `limit` and `offset`.
+/// `with_paging = false` (count) ignores `limit` and `offset`. `now` (called only for a `qb`)
+/// anchors the calendar helpers of `qb` (`today()`, `last_n_days(n)`, `datetime.now()`, …):
+/// the HTTP clock when one is configured, so they agree with the times writes record.
 pub fn to_query(
     descriptor: &ResourceDescriptor,
     qs: &QueryString,
     deleted: DeletedFilter,
     limits: QueryLimits,
+    now: impl FnOnce() -> Timestamp,
     with_paging: bool,
 ) -> Result<Query> {
     let is_deleted = match deleted {
@@ -244,7 +247,7 @@ pub fn to_query(
             });
         }
         // validated against the model while parsing (errors name `qb` and point at the spot)
-        let mut query = parse_qb(qb, Some(descriptor))?.into_query();
+        let mut query = parse_qb_at(qb, Some(descriptor), now())?.into_query();
         query.condition = Some(and(query.condition.take(), deleted_condition));
         query
     } else {
@@ -374,6 +377,7 @@ mod tests {
             &QueryString::parse(Some(raw)),
             DeletedFilter::FromRequest,
             QueryLimits::default(),
+            crate::model::now,
             true,
         )
     }
@@ -472,6 +476,7 @@ mod tests {
                 &QueryString::parse(Some(raw)),
                 DeletedFilter::FromRequest,
                 limits,
+                crate::model::now,
                 true,
             )
             .unwrap()
@@ -489,6 +494,7 @@ mod tests {
             &QueryString::parse(Some("limit=1&offset=3&is_deleted=false")),
             DeletedFilter::Fixed(true),
             QueryLimits::default(),
+            crate::model::now,
             false,
         )
         .unwrap();
@@ -526,6 +532,36 @@ mod tests {
 
     fn enc(raw: &str) -> String {
         form_urlencoded::byte_serialize(raw.as_bytes()).collect()
+    }
+
+    #[test]
+    fn qb_calendar_helpers_use_the_given_clock() {
+        let at = chrono::DateTime::parse_from_rfc3339("2031-03-04T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let qs = QueryString::parse(Some("qb=QB.created_time().today()"));
+        let q = to_query(
+            &ZONE,
+            &qs,
+            DeletedFilter::FromRequest,
+            QueryLimits::default(),
+            || at,
+            true,
+        )
+        .unwrap();
+        let text = format!("{:?}", q.condition);
+        assert!(text.contains("2031-03-04T00:00:00.000000Z"), "{text}");
+        assert!(text.contains("2031-03-05T00:00:00.000000Z"), "{text}");
+        // without `qb` the clock is never asked
+        to_query(
+            &ZONE,
+            &QueryString::parse(Some("limit=1")),
+            DeletedFilter::FromRequest,
+            QueryLimits::default(),
+            || panic!("the clock is only read for qb"),
+            true,
+        )
+        .unwrap();
     }
 
     #[test]

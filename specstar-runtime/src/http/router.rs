@@ -50,6 +50,15 @@ impl AppState {
         &self.0.options
     }
 
+    /// The current time: the configured [`Clock`](super::Clock), else the system time
+    /// (microsecond precision). It anchors `qb`'s calendar helpers (`today()`, …).
+    pub fn now(&self) -> crate::model::Timestamp {
+        match &self.0.options.clock {
+            Some(clock) => clock.now(),
+            None => crate::model::now(),
+        }
+    }
+
     /// The OpenAPI document, built on first use.
     pub fn openapi(&self) -> Bytes {
         self.0

@@ -46,7 +46,7 @@ use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
 use super::unique::{canonical_key, unique_entries};
-use super::{Commit, ResourceStore, StoredRevision};
+use super::{Commit, ImportMode, ImportOutcome, ImportedResource, ResourceStore, StoredRevision};
 use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
 use crate::query::Query;
 use crate::resource::ResourceDescriptor;
@@ -493,6 +493,115 @@ impl Inner {
         Ok(())
     }
 
+    /// Install a whole resource (backup load) under the write lock: refuse a unique value held
+    /// by another live resource, remove the old files of the id (meta first), write the
+    /// revision files (`seq` 1..n), the unique files, then the meta (the commit point).
+    ///
+    /// A crash during a `Replace` can leave the resource absent (its old files were removed
+    /// before the new meta was written); never a meta without its revisions.
+    fn import(
+        &self,
+        model: &str,
+        resource: ImportedResource,
+        mode: ImportMode,
+    ) -> Result<ImportOutcome> {
+        resource.check(model)?;
+        let descriptor = self
+            .models
+            .read()
+            .get(model)
+            .map(|m| m.descriptor)
+            .ok_or_else(|| {
+                Error::config(format!(
+                    "model `{model}` is not registered with the disk store (call register_model first)"
+                ))
+            })?;
+        let id = resource.meta.resource_id.clone();
+        let action = format!("import {model} `{id}`");
+        let outcome = self.locked(|| {
+            let current = self.read_meta_file(model, &id)?;
+            if current.is_some() && mode == ImportMode::Insert {
+                return Ok(ImportOutcome::Exists);
+            }
+            let entries = unique_entries(descriptor, &resource.meta);
+            for entry in &entries {
+                let path = self.unique_path(model, entry.field, &entry.key);
+                if let Some(holder) =
+                    self.live_holder(model, &path, entry.field, &entry.key, &id)?
+                {
+                    return Err(Error::UniqueViolation {
+                        resource: model.to_owned(),
+                        field: entry.field.to_owned(),
+                        value: entry.value.clone(),
+                        conflicting_id: holder,
+                    });
+                }
+            }
+
+            // The old resource (or the uncommitted leftovers of an interrupted write): the meta
+            // first, so that from here on the id is absent rather than half-replaced.
+            remove_file_durably(&self.meta_path(model, &id)).map_err(io_error(action.clone()))?;
+            if let Some(old) = &current {
+                for entry in unique_entries(descriptor, &old.meta) {
+                    let path = self.unique_path(model, entry.field, &entry.key);
+                    if read_optional(&path).ok().flatten().as_deref() == Some(id.as_bytes()) {
+                        remove_file_durably(&path).map_err(io_error(action.clone()))?;
+                    }
+                }
+            }
+            let dir = self.revisions_dir(model, &id);
+            match fs::remove_dir_all(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_error(action.clone())(e)),
+            }
+
+            ensure_dir(&dir).map_err(io_error(action.clone()))?;
+            let mut seq = 0;
+            for revision in &resource.revisions {
+                seq += 1;
+                let bytes = Self::revision_bytes(
+                    &RevisionHeader {
+                        seq,
+                        info: revision.info.clone(),
+                    },
+                    &revision.data,
+                )?;
+                let path = self.revision_path(model, &id, &revision.info.revision_id);
+                write_atomic(&path, &bytes).map_err(io_error(action.clone()))?;
+            }
+            for entry in &entries {
+                let path = self.unique_path(model, entry.field, &entry.key);
+                if let Some(dir) = path.parent() {
+                    ensure_dir(dir).map_err(io_error(action.clone()))?;
+                }
+                write_atomic(&path, id.as_bytes()).map_err(io_error(action.clone()))?;
+            }
+            let file = MetaFile {
+                committed_seq: seq,
+                meta: resource.meta.clone(),
+            };
+            let bytes = serde_json::to_vec(&file)
+                .map_err(|e| Error::storage(BACKEND, "encode a meta", e))?;
+            let path = self.meta_path(model, &id);
+            if let Some(dir) = path.parent() {
+                ensure_dir(dir).map_err(io_error(action.clone()))?;
+            }
+            write_atomic(&path, &bytes).map_err(io_error(action.clone()))?;
+            Ok(if current.is_some() {
+                ImportOutcome::Replaced
+            } else {
+                ImportOutcome::Inserted
+            })
+        })?;
+        if outcome != ImportOutcome::Exists
+            && let Some(index) = self.models.write().get_mut(model)
+        {
+            index.metas.insert(id, resource.meta);
+        }
+        Ok(outcome)
+    }
+
     fn list_revisions(&self, model: &str, id: &str) -> Result<Vec<RevisionInfo>> {
         let Some(meta) = self.read_meta_file(model, id)? else {
             return Ok(Vec::new());
@@ -642,6 +751,17 @@ impl ResourceStore for DiskStore {
     async fn purge(&self, model: &str, resource_id: &str) -> Result<()> {
         let (model, id) = (model.to_owned(), resource_id.to_owned());
         self.blocking(move |inner| inner.purge(&model, &id)).await
+    }
+
+    async fn import(
+        &self,
+        model: &str,
+        resource: ImportedResource,
+        mode: ImportMode,
+    ) -> Result<ImportOutcome> {
+        let model = model.to_owned();
+        self.blocking(move |inner| inner.import(&model, resource, mode))
+            .await
     }
 }
 

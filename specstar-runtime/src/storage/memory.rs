@@ -15,7 +15,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 
 use super::unique::{UniqueEntry, unique_entries};
-use super::{Commit, ResourceStore, StoredRevision};
+use super::{Commit, ImportMode, ImportOutcome, ImportedResource, ResourceStore, StoredRevision};
 use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
 use crate::query::{self, Query};
 use crate::resource::ResourceDescriptor;
@@ -164,6 +164,49 @@ impl ModelTable {
         Ok(())
     }
 
+    /// Install a whole resource (backup load): check, then replace under the lock.
+    fn import(&mut self, resource: ImportedResource, mode: ImportMode) -> Result<ImportOutcome> {
+        resource.check(self.descriptor.name)?;
+        let id = resource.meta.resource_id.clone();
+        let existed = self.metas.contains_key(&id);
+        if existed && mode == ImportMode::Insert {
+            return Ok(ImportOutcome::Exists);
+        }
+        let entries = unique_entries(self.descriptor, &resource.meta);
+        for UniqueEntry { field, key, value } in &entries {
+            if let Some(holder) = self.unique.get(field).and_then(|m| m.get(key))
+                && *holder != id
+            {
+                return Err(Error::UniqueViolation {
+                    resource: self.descriptor.name.to_owned(),
+                    field: (*field).to_owned(),
+                    value: value.clone(),
+                    conflicting_id: holder.clone(),
+                });
+            }
+        }
+        self.purge(&id);
+        let mut history = Vec::with_capacity(resource.revisions.len());
+        for revision in resource.revisions {
+            history.push(revision.info.revision_id.clone());
+            self.revisions
+                .insert(revision.info.revision_id.clone(), revision);
+        }
+        self.history.insert(id.clone(), history);
+        for UniqueEntry { field, key, .. } in entries {
+            self.unique
+                .entry(field)
+                .or_default()
+                .insert(key, id.clone());
+        }
+        self.metas.insert(id, resource.meta);
+        Ok(if existed {
+            ImportOutcome::Replaced
+        } else {
+            ImportOutcome::Inserted
+        })
+    }
+
     fn purge(&mut self, id: &str) {
         if let Some(old) = self.metas.remove(id) {
             for UniqueEntry { field, key, .. } in unique_entries(self.descriptor, &old) {
@@ -251,6 +294,15 @@ impl ResourceStore for MemoryStore {
     async fn purge(&self, model: &str, resource_id: &str) -> Result<()> {
         self.table(model)?.lock().purge(resource_id);
         Ok(())
+    }
+
+    async fn import(
+        &self,
+        model: &str,
+        resource: ImportedResource,
+        mode: ImportMode,
+    ) -> Result<ImportOutcome> {
+        self.table(model)?.lock().import(resource, mode)
     }
 }
 

@@ -11,8 +11,11 @@ pub mod memory;
 pub mod postgres;
 pub mod sqlite;
 
+mod import;
 mod sql;
 mod unique;
+
+pub use import::{ImportMode, ImportOutcome, ImportedResource};
 
 use crate::model::{ResourceMeta, Result, RevisionInfo};
 use crate::query::Query;
@@ -80,4 +83,25 @@ pub trait ResourceStore: Send + Sync + 'static {
 
     /// Remove a resource's meta, revisions and unique entries (permanent delete).
     async fn purge(&self, model: &str, resource_id: &str) -> Result<()>;
+
+    /// Write a whole resource — every revision, then its meta — atomically (backup load; see
+    /// [`ImportedResource`]). Runs [`ImportedResource::check`] first; enforces unique
+    /// constraints like `commit`.
+    ///
+    /// The default refuses with `Error::NotConfigured`: a backend that cannot install a whole
+    /// history atomically must not pretend to.
+    async fn import(
+        &self,
+        model: &str,
+        resource: ImportedResource,
+        mode: ImportMode,
+    ) -> Result<ImportOutcome> {
+        let _ = (resource, mode);
+        Err(crate::model::Error::NotConfigured {
+            feature: format!(
+                "backup import into the {} store ({model})",
+                self.backend_name()
+            ),
+        })
+    }
 }

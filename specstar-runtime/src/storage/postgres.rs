@@ -47,7 +47,7 @@ use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
 use super::sql::commit::{self, SqlTx, TableNames};
 use super::sql::meta_row::{META_COLUMNS, MetaRow, check_identifier};
 use super::sql::{self, Bind, Frag, Statement};
-use super::{Commit, ResourceStore, StoredRevision};
+use super::{Commit, ImportMode, ImportOutcome, ImportedResource, ResourceStore, StoredRevision};
 use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
 use crate::query::Query;
 use crate::resource::ResourceDescriptor;
@@ -529,6 +529,36 @@ impl ResourceStore for PostgresStore {
         )
         .await;
         tx.finish(result).await
+    }
+
+    async fn import(
+        &self,
+        model: &str,
+        resource: ImportedResource,
+        mode: ImportMode,
+    ) -> Result<ImportOutcome> {
+        let descriptor = self.descriptor(model).ok_or_else(|| {
+            Error::config(format!(
+                "model `{model}` is not registered with the postgres store (call register_model first)"
+            ))
+        })?;
+        let action = format!("import {model} `{}`", resource.meta.resource_id);
+        let mut tx = self.begin(action).await?;
+        match commit::apply_import(
+            &mut tx,
+            &sql::postgres::Postgres,
+            &self.tables,
+            model,
+            descriptor,
+            &resource,
+            mode,
+        )
+        .await
+        {
+            Ok(outcome) => tx.finish(Ok(())).await.map(|()| outcome),
+            // `finish` rolls back and hands the error back.
+            Err(error) => tx.finish(Err(error)).await.map(|()| ImportOutcome::Exists),
+        }
     }
 }
 

@@ -43,7 +43,7 @@ use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 use super::sql::commit::{self, SqlTx, TableNames};
 use super::sql::meta_row::{META_COLUMNS, MetaRow, check_identifier};
 use super::sql::{self, Bind, Frag, Statement};
-use super::{Commit, ResourceStore, StoredRevision};
+use super::{Commit, ImportMode, ImportOutcome, ImportedResource, ResourceStore, StoredRevision};
 use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
 use crate::query::Query;
 use crate::resource::ResourceDescriptor;
@@ -573,5 +573,35 @@ impl ResourceStore for SqliteStore {
         )
         .await;
         tx.finish(result).await
+    }
+
+    async fn import(
+        &self,
+        model: &str,
+        resource: ImportedResource,
+        mode: ImportMode,
+    ) -> Result<ImportOutcome> {
+        let descriptor = self.descriptor(model).ok_or_else(|| {
+            Error::config(format!(
+                "model `{model}` is not registered with the sqlite store (call register_model first)"
+            ))
+        })?;
+        let action = format!("import {model} `{}`", resource.meta.resource_id);
+        let mut tx = self.writer.begin(action).await?;
+        match commit::apply_import(
+            &mut tx,
+            &sql::sqlite::Sqlite,
+            &self.tables,
+            model,
+            descriptor,
+            &resource,
+            mode,
+        )
+        .await
+        {
+            Ok(outcome) => tx.finish(Ok(())).await.map(|()| outcome),
+            // `finish` rolls back and hands the error back.
+            Err(error) => tx.finish(Err(error)).await.map(|()| ImportOutcome::Exists),
+        }
     }
 }

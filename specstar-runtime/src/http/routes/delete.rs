@@ -50,6 +50,7 @@ async fn batch_delete(
         &qs,
         DeletedFilter::Fixed(false),
         state.options().limits,
+        || state.now(),
         true,
     )?;
     let model = caller.on(&model);
@@ -76,6 +77,7 @@ async fn batch_restore(
         &qs,
         DeletedFilter::Fixed(true),
         state.options().limits,
+        || state.now(),
         true,
     )?;
     let model = caller.on(&model);

@@ -4,9 +4,8 @@
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::Value;
 
-use super::{Loaded, Part, render};
+use super::{Loaded, Part, Rendered, render};
 use crate::http::extract::{ModelParam, Params};
 use crate::http::projection::{Partial, Returns, Section};
 use crate::http::query_params::{DeletedFilter, to_query};
@@ -30,7 +29,7 @@ async fn list(
     state: State<AppState>,
     model: ModelParam,
     params: Params,
-) -> Result<Json<Vec<Value>>> {
+) -> Result<Json<Vec<Rendered>>> {
     list_part(state, model, params, Part::Full).await
 }
 
@@ -39,7 +38,7 @@ async fn list_part(
     ModelParam(model): ModelParam,
     Params(qs): Params,
     part: Part,
-) -> Result<Json<Vec<Value>>> {
+) -> Result<Json<Vec<Rendered>>> {
     let returns = match part {
         Part::Full => Returns::parse(qs.get("returns"))?,
         _ => Returns::default(),
@@ -50,6 +49,7 @@ async fn list_part(
         &qs,
         DeletedFilter::FromRequest,
         state.options().limits,
+        || state.now(),
         true,
     )?;
     let out = if part.needs_revision(returns) {
@@ -87,6 +87,7 @@ async fn count(
         &qs,
         DeletedFilter::FromRequest,
         state.options().limits,
+        || state.now(),
         false,
     )?;
     model.count(&query).await.map(Json)

@@ -67,6 +67,7 @@ fn bulk(
         &qs,
         DeletedFilter::FromRequest,
         state.options().limits,
+        || state.now(),
         true,
     )?;
     let model = caller.on(&model);

@@ -4,10 +4,13 @@
 use axum::Router;
 use serde_json::Value;
 
-use super::projection::{Partial, Returns, Section, full_resource};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use super::projection::{Partial, Returns, Section};
 use super::router::AppState;
 use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
 
+mod backup;
 mod create;
 mod delete;
 mod list;
@@ -29,6 +32,7 @@ const FAMILIES: &[fn() -> Router<AppState>] = &[
     delete::routes,
     refs::routes,
     migrate::routes,
+    backup::routes,
 ];
 
 /// Every route of every family.
@@ -89,25 +93,88 @@ impl From<crate::model::Resource<Value>> for Loaded {
     }
 }
 
-/// Render one resource as the full-resource object (`returns` keys, each projected by
-/// `partial`), or as one part for the deprecated aliases.
+/// One section of a response: the wire value as loaded, or its projection by `partial`.
+enum Piece<T> {
+    Direct(T),
+    Projected(Value),
+}
+
+impl<T: Serialize> Serialize for Piece<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Piece::Direct(value) => value.serialize(serializer),
+            Piece::Projected(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<T: Serialize> Piece<T> {
+    /// `value` as is, or projected when `partial` selects paths of `section`.
+    fn new(value: T, section: Section, partial: &Partial) -> Result<Self> {
+        Ok(if partial.selects(section) {
+            Piece::Projected(partial.apply(section, to_json(&value)?))
+        } else {
+            Piece::Direct(value)
+        })
+    }
+}
+
+/// A resource ready to be written into a response: the full-resource object (`returns` keys,
+/// in wire order `data`, `revision_info`, `meta`), or one part for the deprecated aliases.
+///
+/// Sections that `partial` does not name are serialized straight from the wire types, without
+/// building an intermediate `Value` tree (the read and list hot path).
+pub(super) struct Rendered {
+    part: Part,
+    returns: Returns,
+    data: Value,
+    info: Piece<Option<RevisionInfo>>,
+    meta: Piece<ResourceMeta>,
+}
+
+impl Serialize for Rendered {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        match self.part {
+            Part::Data => self.data.serialize(serializer),
+            Part::Meta => self.meta.serialize(serializer),
+            Part::RevisionInfo => self.info.serialize(serializer),
+            Part::Full => {
+                let r = self.returns;
+                let len = [r.data, r.revision_info, r.meta]
+                    .iter()
+                    .filter(|k| **k)
+                    .count();
+                let mut map = serializer.serialize_map(Some(len))?;
+                if r.data {
+                    map.serialize_entry("data", &self.data)?;
+                }
+                if r.revision_info {
+                    map.serialize_entry("revision_info", &self.info)?;
+                }
+                if r.meta {
+                    map.serialize_entry("meta", &self.meta)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+/// Render one resource for a read or list answer (see [`Rendered`]); a part that was not
+/// loaded is `null`.
 pub(super) fn render(
     loaded: Loaded,
     part: Part,
     returns: Returns,
     partial: &Partial,
-) -> Result<Value> {
+) -> Result<Rendered> {
     let Loaded { data, info, meta } = loaded;
-    let data = data.unwrap_or(Value::Null);
-    let info = match info {
-        Some(info) => to_json(&info)?,
-        None => Value::Null,
-    };
-    Ok(match part {
-        Part::Data => partial.apply(Section::Data, data),
-        Part::Meta => partial.apply(Section::Meta, to_json(&meta)?),
-        Part::RevisionInfo => partial.apply(Section::Info, info),
-        Part::Full => full_resource(returns, partial, data, info, to_json(&meta)?),
+    Ok(Rendered {
+        part,
+        returns,
+        data: partial.apply(Section::Data, data.unwrap_or(Value::Null)),
+        info: Piece::new(info, Section::Info, partial)?,
+        meta: Piece::new(meta, Section::Meta, partial)?,
     })
 }
 
@@ -116,4 +183,116 @@ pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Result<Value> {
     serde_json::to_value(value).map_err(|e| Error::Config {
         message: format!("cannot serialize a response: {e}"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{RevisionStatus, now};
+    use serde_json::json;
+
+    fn loaded() -> Loaded {
+        let t = now();
+        let info = RevisionInfo {
+            uid: "u".into(),
+            resource_id: "zone:a".into(),
+            revision_id: "zone:a:1".into(),
+            parent_revision_id: None,
+            schema_version: None,
+            data_hash: "xxh3_128:0".into(),
+            status: RevisionStatus::Stable,
+            created_time: t,
+            updated_time: t,
+            created_by: "alice".into(),
+            updated_by: "alice".into(),
+            parent_schema_version: None,
+        };
+        let mut meta: ResourceMeta = serde_json::from_value(json!({
+            "current_revision_id": "zone:a:1", "resource_id": "zone:a", "schema_version": null,
+            "total_revision_count": 1, "created_time": "2026-01-01T00:00:00Z",
+            "updated_time": "2026-01-01T00:00:00Z", "created_by": "alice",
+            "updated_by": "alice", "is_deleted": false, "indexed_data": {"level": 3},
+            "rev_status": "stable", "rev_created_by": "alice", "rev_updated_by": "alice",
+            "rev_created_time": "2026-01-01T00:00:00Z", "rev_updated_time": "2026-01-01T00:00:00Z"
+        }))
+        .unwrap();
+        meta.created_time = t;
+        Loaded {
+            data: Some(json!({"name": "Shire", "level": 3})),
+            info: Some(info),
+            meta,
+        }
+    }
+
+    fn json_of(rendered: Rendered) -> Value {
+        // through bytes, as a response: the key order is the one written
+        serde_json::from_slice(&serde_json::to_vec(&rendered).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn direct_rendering_is_the_wire_types_in_wire_key_order() {
+        let l = loaded();
+        let expected = json!({
+            "data": l.data.clone().unwrap(),
+            "revision_info": to_json(&l.info).unwrap(),
+            "meta": to_json(&l.meta).unwrap(),
+        });
+        let v = json_of(render(l, Part::Full, Returns::default(), &Partial::default()).unwrap());
+        assert_eq!(v, expected);
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["data", "revision_info", "meta"]);
+
+        let returns = Returns::parse(Some("meta,data")).unwrap();
+        let v = json_of(render(loaded(), Part::Full, returns, &Partial::default()).unwrap());
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["data", "meta"]);
+    }
+
+    #[test]
+    fn partial_projects_only_the_sections_it_names() {
+        let partial = Partial::parse(&["name", "meta/indexed_data"], Section::Data).unwrap();
+        let v = json_of(render(loaded(), Part::Full, Returns::default(), &partial).unwrap());
+        assert_eq!(v["data"], json!({"name": "Shire"}));
+        assert_eq!(v["meta"], json!({"indexed_data": {"level": 3}}));
+        assert_eq!(v["revision_info"]["revision_id"], "zone:a:1");
+    }
+
+    #[test]
+    fn alias_parts_and_missing_parts() {
+        let v = json_of(
+            render(
+                loaded(),
+                Part::Data,
+                Returns::default(),
+                &Partial::default(),
+            )
+            .unwrap(),
+        );
+        assert_eq!(v, json!({"name": "Shire", "level": 3}));
+        let v = json_of(
+            render(
+                loaded(),
+                Part::Meta,
+                Returns::default(),
+                &Partial::default(),
+            )
+            .unwrap(),
+        );
+        assert_eq!(v["resource_id"], "zone:a");
+        let meta_only = Loaded {
+            data: None,
+            info: None,
+            ..loaded()
+        };
+        let v = json_of(
+            render(
+                meta_only,
+                Part::RevisionInfo,
+                Returns::default(),
+                &Partial::default(),
+            )
+            .unwrap(),
+        );
+        assert_eq!(v, Value::Null);
+    }
 }

@@ -5,9 +5,8 @@
 
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::Value;
 
-use super::{Loaded, Part, render};
+use super::{Loaded, Part, Rendered, render};
 use crate::http::extract::{Params, Target};
 use crate::http::projection::{Partial, Returns, Section};
 use crate::http::router::AppState;
@@ -26,7 +25,7 @@ pub(super) fn routes() -> Router<AppState> {
     router
 }
 
-async fn read(target: Target, params: Params) -> Result<Json<Value>> {
+async fn read(target: Target, params: Params) -> Result<Json<Rendered>> {
     read_part(target, params, Part::Full).await
 }
 
@@ -34,7 +33,7 @@ async fn read_part(
     Target { model, id, .. }: Target,
     Params(qs): Params,
     part: Part,
-) -> Result<Json<Value>> {
+) -> Result<Json<Rendered>> {
     let returns = match part {
         Part::Full => Returns::parse(qs.get("returns"))?,
         _ => Returns::default(),

@@ -34,6 +34,7 @@ impl ModelHandle {
         revision_id: &str,
     ) -> Result<ResourceMeta> {
         let model = &self.engine.model_type;
+        let _turn = self.app.write_locks.lock(self.name(), id).await;
         for attempt in 0..MAX_WRITE_ATTEMPTS {
             let meta = self.meta_live(id).await?;
             let target = self.revision(id, revision_id).await?;
@@ -112,6 +113,7 @@ impl ModelHandle {
     }
 
     async fn delete_inner(&self, ctx: &ResolvedContext, id: &str) -> Result<ResourceMeta> {
+        let turn = self.app.write_locks.lock(self.name(), id).await;
         for attempt in 0..MAX_WRITE_ATTEMPTS {
             let meta = self.meta_live(id).await?;
             let mut next = meta.clone();
@@ -132,6 +134,8 @@ impl ModelHandle {
                 }
                 Err(error) => return Err(error),
             }
+            // Referential actions write other resources (and may come back to this one).
+            drop(turn);
             refs::on_soft_delete(self, ctx, id).await?;
             return Ok(next);
         }
@@ -153,6 +157,7 @@ impl ModelHandle {
 
     async fn restore_inner(&self, ctx: &ResolvedContext, id: &str) -> Result<ResourceMeta> {
         let model = &self.engine.model_type;
+        let _turn = self.app.write_locks.lock(self.name(), id).await;
         for attempt in 0..MAX_WRITE_ATTEMPTS {
             let meta = self.meta_any(id).await?;
             if !meta.is_deleted {

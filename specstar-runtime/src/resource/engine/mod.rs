@@ -12,8 +12,10 @@ mod migrate;
 mod read;
 mod scope;
 mod write;
+mod write_lock;
 
 pub use read::GetOptions;
+pub(crate) use write_lock::WriteLocks;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -48,6 +50,8 @@ pub(crate) struct AppState {
     pub store: Arc<dyn ResourceStore>,
     pub models: BTreeMap<&'static str, Arc<ModelEngine>>,
     pub relationships: Vec<Relationship>,
+    /// Writers of one resource in this process take turns (see [`WriteLocks`]).
+    pub write_locks: WriteLocks,
 }
 
 /// Untyped access to one model, carrying an operation context. Cheap to clone.

@@ -151,6 +151,7 @@ impl ModelHandle {
         make: impl Fn(&Value) -> Result<Value> + Send + Sync,
     ) -> Result<Written> {
         let model = &self.engine.model_type;
+        let _turn = self.app.write_locks.lock(self.name(), id).await;
         for attempt in 0..MAX_WRITE_ATTEMPTS {
             let meta = self.meta_live(id).await?;
             let current = self.current_revision(&meta).await?;
@@ -270,6 +271,7 @@ impl ModelHandle {
         change: &Modify<Value>,
     ) -> Result<Written> {
         let model = &self.engine.model_type;
+        let _turn = self.app.write_locks.lock(self.name(), id).await;
         for attempt in 0..MAX_WRITE_ATTEMPTS {
             let meta = self.meta_live(id).await?;
             let current = self.current_revision(&meta).await?;

@@ -15,8 +15,8 @@ use super::meta_row::{META_COLUMNS, meta_binds};
 use super::{Bind, Dialect, Frag, Statement};
 use crate::model::{Error, Result};
 use crate::resource::ResourceDescriptor;
-use crate::storage::Commit;
 use crate::storage::unique::unique_entries;
+use crate::storage::{Commit, ImportMode, ImportOutcome, ImportedResource};
 
 /// An open transaction of one SQL backend.
 #[async_trait::async_trait]
@@ -239,4 +239,83 @@ pub(crate) async fn purge(
         .await?;
     }
     Ok(())
+}
+
+/// Install a whole resource inside `tx` (backup load): when it exists, `Insert` writes nothing
+/// and `Replace` purges it; then every revision is inserted in order (their `seq` keeps that
+/// order), then the meta and its unique entries through [`apply_commit`] as a create. The
+/// caller commits or rolls back, so either all of it is written or nothing.
+pub(crate) async fn apply_import(
+    tx: &mut dyn SqlTx,
+    d: &dyn Dialect,
+    tables: &TableNames,
+    model: &str,
+    descriptor: &ResourceDescriptor,
+    resource: &ImportedResource,
+    mode: ImportMode,
+) -> Result<ImportOutcome> {
+    resource.check(model)?;
+    let id = &resource.meta.resource_id;
+    let text = |s: &str| Bind::Text(s.to_owned());
+    let existing = tx
+        .fetch_text(
+            Frag::new()
+                .sql(format!(
+                    "SELECT current_revision_id FROM {} WHERE model = ",
+                    tables.metas
+                ))
+                .bind(text(model))
+                .sql(" AND resource_id = ")
+                .bind(text(id))
+                .finish(d),
+        )
+        .await?;
+    let outcome = match (existing.is_some(), mode) {
+        (true, ImportMode::Insert) => return Ok(ImportOutcome::Exists),
+        (true, ImportMode::Replace) => {
+            purge(tx, d, tables, model, id).await?;
+            ImportOutcome::Replaced
+        }
+        (false, _) => {
+            // Revisions left without a meta cannot exist (every write is one transaction), but
+            // clear the id's rows anyway so the insert below cannot collide with them.
+            purge(tx, d, tables, model, id).await?;
+            ImportOutcome::Inserted
+        }
+    };
+    for revision in &resource.revisions {
+        let info = serde_json::to_string(&revision.info)
+            .map_err(|e| Error::storage(d.backend(), "encode revision info", e))?;
+        let rid = &revision.info.revision_id;
+        let q = Frag::new()
+            .sql(format!(
+                "INSERT INTO {} (revision_id, model, resource_id, info, data) VALUES (",
+                tables.revisions
+            ))
+            .bind(text(rid))
+            .sql(", ")
+            .bind(text(model))
+            .sql(", ")
+            .bind(text(id))
+            .sql(", ")
+            .bind(Bind::Text(info))
+            .sql(", ")
+            .bind(Bind::Bytes(revision.data.clone()))
+            .sql(") ON CONFLICT DO NOTHING");
+        if tx.execute(q.finish(d)).await? == 0 {
+            return Err(Error::Conflict {
+                resource: model.to_owned(),
+                id: id.clone(),
+                message: format!("revision `{rid}` is already stored (under another model?)"),
+            });
+        }
+    }
+    let create = Commit {
+        expected_current: None,
+        meta: resource.meta.clone(),
+        revision: None,
+        replace_revision: false,
+    };
+    apply_commit(tx, d, tables, model, descriptor, &create).await?;
+    Ok(outcome)
 }

@@ -1,0 +1,314 @@
+//! [`SpecStar::dump`]: every (or a chosen query of) resource of the chosen models, with every
+//! revision, streamed into an archive page by page.
+
+use std::collections::BTreeMap;
+
+use tokio::io::AsyncWrite;
+
+use super::format::{ARCHIVE_VERSION, Record};
+use super::writer::ArchiveWriter;
+use crate::app::SpecStar;
+use crate::model::{Error, Result};
+use crate::query::{Condition, MetaField, Operator, Query, Sort};
+use crate::resource::ModelHandle;
+use crate::resource::hash::data_hash;
+use crate::resource::search::with_deleted_default;
+
+/// How many metas one search page of a dump reads.
+pub const DUMP_PAGE_SIZE: usize = 256;
+
+/// How often a resource that keeps changing while it is dumped is re-read.
+const MAX_RESOURCE_ATTEMPTS: u32 = 10;
+
+/// Which models [`SpecStar::dump`] writes, and which of their resources.
+///
+/// ```
+/// use specstar_runtime::backup::DumpOptions;
+/// use specstar_runtime::query::{Condition, FieldPath, Operator};
+///
+/// // every resource of every model, deleted ones included
+/// let everything = DumpOptions::all();
+/// // every zone, and the monsters with more than 10 hp that are not deleted
+/// let some = DumpOptions::all()
+///     .model("zone")
+///     .model_query("monster", Condition::compare(FieldPath::parse("hp"), Operator::Gt, 10));
+/// assert_eq!(some.selected().unwrap().len(), 2);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DumpOptions {
+    models: Option<Vec<(String, Option<Query>)>>,
+}
+
+impl DumpOptions {
+    /// Every registered model (sorted by name), every resource including deleted ones.
+    pub fn all() -> Self {
+        DumpOptions::default()
+    }
+
+    /// Add `model` with all its resources, deleted ones included. Once a model is added, only
+    /// the added models are written, in the order they were added.
+    pub fn model(self, model: impl Into<String>) -> Self {
+        self.select(model.into(), None)
+    }
+
+    /// Add `model` with the resources matching `query` (its sorts and paging apply). As in a
+    /// search, deleted resources are excluded unless the condition mentions `is_deleted`.
+    pub fn model_query(self, model: impl Into<String>, query: impl Into<Query>) -> Self {
+        self.select(model.into(), Some(query.into()))
+    }
+
+    fn select(mut self, model: String, query: Option<Query>) -> Self {
+        let models = self.models.get_or_insert_with(Vec::new);
+        match models.iter_mut().find(|(name, _)| *name == model) {
+            Some(entry) => entry.1 = query,
+            None => models.push((model, query)),
+        }
+        self
+    }
+
+    /// The models added with [`model`](Self::model) / [`model_query`](Self::model_query);
+    /// `None` means every model.
+    pub fn selected(&self) -> Option<&[(String, Option<Query>)]> {
+        self.models.as_deref()
+    }
+}
+
+impl SpecStar {
+    /// Write an `.acbak` version 2 archive of the models chosen by `options` into `out`, and
+    /// return how many resources of each model it holds.
+    ///
+    /// Streams: resources are read page by page ([`DUMP_PAGE_SIZE`] metas per search), and
+    /// each resource's revisions one at a time, so neither a model nor the archive is held in
+    /// memory. Every revision of a resource is written, oldest first, after its meta. Blob
+    /// records are never written (there is no blob store yet).
+    ///
+    /// Dump reads the store directly: permission checkers and event handlers do not run.
+    /// A resource written while it is dumped is re-read until its meta and revision list agree.
+    ///
+    /// Errors: `BadRequest` (parameter `models`) naming an unknown model, `BadQuery` for a
+    /// query on a field that is not indexed, `Storage` when the store or `out` fails (the
+    /// archive is then incomplete and any reader refuses it as truncated).
+    ///
+    /// ```no_run
+    /// # async fn demo(spec: specstar_runtime::app::SpecStar) -> specstar_runtime::Result<()> {
+    /// use specstar_runtime::backup::DumpOptions;
+    /// let file = tokio::fs::File::create("backup.acbak").await.expect("create");
+    /// let counts = spec.dump(file, &DumpOptions::all()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn dump<W: AsyncWrite + Unpin + Send>(
+        &self,
+        out: W,
+        options: &DumpOptions,
+    ) -> Result<BTreeMap<String, u64>> {
+        let plan = self.dump_plan(options)?;
+        let mut writer = ArchiveWriter::new(out);
+        writer
+            .write(&Record::Header {
+                version: ARCHIVE_VERSION,
+            })
+            .await?;
+        let mut counts = BTreeMap::new();
+        for (model, query) in plan {
+            let name = model.name().to_owned();
+            writer
+                .write(&Record::ModelStart {
+                    model_name: name.clone(),
+                })
+                .await?;
+            let written = dump_model(&model, query.as_ref(), &mut writer).await?;
+            writer
+                .write(&Record::ModelEnd {
+                    model_name: name.clone(),
+                })
+                .await?;
+            *counts.entry(name).or_insert(0) += written;
+        }
+        writer.write(&Record::Eof).await?;
+        writer.finish().await?;
+        Ok(counts)
+    }
+
+    /// The models to dump with their validated queries (deleted default applied); refuses
+    /// unknown models and bad queries before anything is written.
+    pub(crate) fn dump_plan(
+        &self,
+        options: &DumpOptions,
+    ) -> Result<Vec<(ModelHandle, Option<Query>)>> {
+        let Some(selected) = options.selected() else {
+            return Ok(self.models().into_iter().map(|m| (m, None)).collect());
+        };
+        let unknown: Vec<&str> = selected
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .filter(|name| self.model(name).is_none())
+            .collect();
+        if !unknown.is_empty() {
+            return Err(Error::BadRequest {
+                parameter: "models".into(),
+                message: format!("unknown model(s): {}", unknown.join(", ")),
+            });
+        }
+        let mut plan = Vec::with_capacity(selected.len());
+        for (name, query) in selected {
+            let Some(model) = self.model(name) else {
+                continue;
+            };
+            let query = match query {
+                Some(query) => {
+                    query.validate(model.descriptor())?;
+                    Some(with_deleted_default(query))
+                }
+                None => None,
+            };
+            plan.push((model, query));
+        }
+        Ok(plan)
+    }
+}
+
+/// Write every resource of `model` matching `query` (all when `None`); the number written.
+async fn dump_model<W: AsyncWrite + Unpin + Send>(
+    model: &ModelHandle,
+    query: Option<&Query>,
+    writer: &mut ArchiveWriter<W>,
+) -> Result<u64> {
+    let store = model.store();
+    let name = model.name();
+    let mut written = 0;
+    match query {
+        // Keyset paging on resource_id: each page is an indexed range scan, and resources
+        // created or deleted meanwhile cannot shift later pages.
+        Some(Query {
+            condition,
+            sorts,
+            limit: None,
+            offset: 0,
+        }) if sorts.is_empty() => {
+            written += dump_by_key(model, condition.as_ref(), writer).await?;
+        }
+        None => written += dump_by_key(model, None, writer).await?,
+        // The caller's order and paging: offset paging within its window.
+        Some(query) => {
+            let mut offset = query.offset;
+            let mut remaining = query.limit;
+            loop {
+                let take = remaining.map_or(DUMP_PAGE_SIZE, |r| r.min(DUMP_PAGE_SIZE));
+                if take == 0 {
+                    break;
+                }
+                let page = Query {
+                    offset,
+                    limit: Some(take),
+                    ..query.clone()
+                };
+                let metas = store.search(name, &page).await?;
+                for meta in &metas {
+                    if dump_resource(model, &meta.resource_id, writer).await? {
+                        written += 1;
+                    }
+                }
+                if metas.len() < take {
+                    break;
+                }
+                offset += metas.len();
+                remaining = remaining.map(|r| r - metas.len());
+            }
+        }
+    }
+    Ok(written)
+}
+
+async fn dump_by_key<W: AsyncWrite + Unpin + Send>(
+    model: &ModelHandle,
+    condition: Option<&Condition>,
+    writer: &mut ArchiveWriter<W>,
+) -> Result<u64> {
+    let store = model.store();
+    let mut written = 0;
+    let mut after: Option<String> = None;
+    loop {
+        let mut conditions: Vec<Condition> = condition.into_iter().cloned().collect();
+        if let Some(last) = &after {
+            conditions.push(Condition::compare(
+                MetaField::ResourceId,
+                Operator::Gt,
+                last.as_str(),
+            ));
+        }
+        let page = Query {
+            condition: (!conditions.is_empty()).then(|| Condition::all(conditions)),
+            sorts: vec![Sort::asc(MetaField::ResourceId)],
+            limit: Some(DUMP_PAGE_SIZE),
+            offset: 0,
+        };
+        let metas = store.search(model.name(), &page).await?;
+        for meta in &metas {
+            if dump_resource(model, &meta.resource_id, writer).await? {
+                written += 1;
+            }
+        }
+        match metas.last() {
+            Some(last) if metas.len() == DUMP_PAGE_SIZE => after = Some(last.resource_id.clone()),
+            _ => break,
+        }
+    }
+    Ok(written)
+}
+
+/// Write one resource's meta and every revision; `false` when it was purged meanwhile.
+async fn dump_resource<W: AsyncWrite + Unpin + Send>(
+    model: &ModelHandle,
+    id: &str,
+    writer: &mut ArchiveWriter<W>,
+) -> Result<bool> {
+    let store = model.store();
+    let name = model.name();
+    for _ in 0..MAX_RESOURCE_ATTEMPTS {
+        // The list first, then the meta: a meta whose current revision is in the list was not
+        // moved past the list by a concurrent write.
+        let infos = store.list_revisions(name, id).await?;
+        let Some(meta) = store.load_meta(name, id).await? else {
+            return Ok(false);
+        };
+        if !infos
+            .iter()
+            .any(|info| info.revision_id == meta.current_revision_id)
+        {
+            tokio::task::yield_now().await;
+            continue;
+        }
+        writer.write(&Record::Meta(meta)).await?;
+        for info in infos {
+            let revision = store
+                .load_revision(name, &info.revision_id)
+                .await?
+                .ok_or_else(|| Error::Storage {
+                    backend: store.backend_name(),
+                    message: format!(
+                        "revision `{}` of {name} `{id}` disappeared while it was dumped (purged concurrently?)",
+                        info.revision_id
+                    ),
+                    source: None,
+                })?;
+            if data_hash(&revision.data) != revision.info.data_hash {
+                return Err(Error::Storage {
+                    backend: store.backend_name(),
+                    message: format!(
+                        "stored revision `{}` of {name} `{id}` does not match its data_hash; \
+                         it cannot be archived",
+                        info.revision_id
+                    ),
+                    source: None,
+                });
+            }
+            writer.write(&Record::Revision(revision)).await?;
+        }
+        return Ok(true);
+    }
+    Err(Error::Conflict {
+        resource: name.to_owned(),
+        id: id.to_owned(),
+        message: format!("it kept changing while it was dumped ({MAX_RESOURCE_ATTEMPTS} attempts)"),
+    })
+}
