@@ -292,7 +292,7 @@ async fn old_revisions_are_read_migrated_then_written_back_in_bulk() {
         .await
         .unwrap();
     assert_eq!((summary.skipped, summary.failed), (3, 1));
-    assert_eq!(handle.migrate(alpha).await.unwrap(), None);
+    assert_eq!(zones.migrate(alpha).await.unwrap(), None);
 
     // The old revisions stay at v1: switching to one is refused until it is migrated.
     match zones.switch(alpha, &old.alpha_first.revision_id).await {

@@ -28,4 +28,11 @@ impl From<MonsterV2> for Monster {
     }
 }
 
+// Without `to`, the target is the resource itself; the error points at `via`.
+#[derive(Resource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
+#[specstar(version = "v2", migrate(from = "v1", via = MonsterV1))]
+pub struct Beast {
+    pub name: String,
+}
+
 fn main() {}
