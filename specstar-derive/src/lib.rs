@@ -179,7 +179,8 @@ pub fn derive_resource(input: TokenStream) -> TokenStream {
 /// }
 ///
 /// assert_eq!(Item::descriptor().indexes[0].kind, specstar::IndexKind::String);
-/// let _ = Item::q().rarity().gt(Rarity::Common);
+/// // Queries compare by the serialized value: equality and membership (no order).
+/// let _ = Item::q().rarity().eq(Rarity::Legendary) | Item::q().rarity().one_of([Rarity::Common]);
 /// ```
 ///
 /// Variants with fields, structs and generic enums are compile errors.
