@@ -352,7 +352,7 @@ async fn a_failed_single_migration_changes_nothing() {
     ));
     assert_eq!(zones.get_meta(id).await.unwrap(), meta);
     let revisions = zones.list_revisions(id).await.unwrap();
-    assert_eq!(revisions, [old.gamma.clone()]);
+    assert_eq!(revisions, std::slice::from_ref(&old.gamma));
 }
 
 async fn call(app: &axum::Router, method: Method, uri: &str) -> (u16, String, Vec<u8>) {

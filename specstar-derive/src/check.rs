@@ -311,36 +311,6 @@ pub fn type_text(ty: &Type) -> String {
         .replace("& ", "&")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ty(text: &str) -> Type {
-        syn::parse_str(text).expect("test type parses")
-    }
-
-    #[test]
-    fn shapes() {
-        assert_eq!(is_string(&ty("String")), Some(true));
-        assert_eq!(is_string(&ty("std::string::String")), Some(true));
-        assert_eq!(is_string(&ty("Option<String>")), Some(false));
-        assert_eq!(is_string(&ty("i64")), Some(false));
-        assert_eq!(is_string(&ty("Name")), None);
-        assert_eq!(ref_type_ok(&ty("Vec<String>")), Some(true));
-        assert_eq!(ref_type_ok(&ty("Option<String>")), Some(true));
-        assert_eq!(ref_type_ok(&ty("Option<i64>")), Some(false));
-        assert_eq!(ref_type_ok(&ty("Vec<Id>")), None);
-        assert_eq!(ref_type_ok(&ty("(String, String)")), Some(false));
-        assert_eq!(is_option(&ty("Option<String>")), Some(true));
-        assert_eq!(is_option(&ty("String")), Some(false));
-        assert_eq!(is_option(&ty("MaybeId")), None);
-        assert_eq!(
-            type_text(&ty("Option < Vec<String> >")),
-            "Option<Vec<String>>"
-        );
-    }
-}
-
 /// The rules of `migrate(from, via, to*)`: a current `version` exists; each stored version is
 /// declared once and differs from the current one; each `to` is the current version or a
 /// declared `from` other than its own, listed once. (Whether each conversion exists is checked
@@ -407,5 +377,35 @@ fn migrations(attrs: &crate::attr::ContainerAttrs, errors: &mut Errors) {
                 targets.push(to.as_str());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ty(text: &str) -> Type {
+        syn::parse_str(text).expect("test type parses")
+    }
+
+    #[test]
+    fn shapes() {
+        assert_eq!(is_string(&ty("String")), Some(true));
+        assert_eq!(is_string(&ty("std::string::String")), Some(true));
+        assert_eq!(is_string(&ty("Option<String>")), Some(false));
+        assert_eq!(is_string(&ty("i64")), Some(false));
+        assert_eq!(is_string(&ty("Name")), None);
+        assert_eq!(ref_type_ok(&ty("Vec<String>")), Some(true));
+        assert_eq!(ref_type_ok(&ty("Option<String>")), Some(true));
+        assert_eq!(ref_type_ok(&ty("Option<i64>")), Some(false));
+        assert_eq!(ref_type_ok(&ty("Vec<Id>")), None);
+        assert_eq!(ref_type_ok(&ty("(String, String)")), Some(false));
+        assert_eq!(is_option(&ty("Option<String>")), Some(true));
+        assert_eq!(is_option(&ty("String")), Some(false));
+        assert_eq!(is_option(&ty("MaybeId")), None);
+        assert_eq!(
+            type_text(&ty("Option < Vec<String> >")),
+            "Option<Vec<String>>"
+        );
     }
 }
