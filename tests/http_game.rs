@@ -7,74 +7,11 @@ use serde_json::{Value, json};
 use specstar::prelude::*;
 use tower::ServiceExt;
 
-/// A zone of the game world.
-#[derive(Resource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
-pub struct Zone {
-    /// The zone's name, unique among zones.
-    #[display_name]
-    #[unique]
-    pub name: String,
-    #[index]
-    pub level: i64,
-    #[serde(default)]
-    pub tags: Vec<String>,
-}
-
-/// A guild of characters.
-#[derive(Resource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
-pub struct Guild {
-    #[display_name]
-    #[unique]
-    pub name: String,
-    pub motto: Option<String>,
-}
-
-/// A player character.
-#[derive(Resource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
-pub struct Character {
-    #[display_name]
-    #[index]
-    pub name: String,
-    #[index]
-    pub level: i64,
-    #[index]
-    pub role: String,
-    #[index]
-    #[serde(default)]
-    pub gold: i64,
-    #[ref_to(Guild, on_delete = set_null)]
-    pub guild_id: Option<String>,
-}
-
-/// A monster living in a zone.
-#[derive(Resource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
-pub struct Monster {
-    #[display_name]
-    #[index]
-    pub name: String,
-    #[ref_to(Zone, on_delete = cascade)]
-    pub zone_id: String,
-    #[index]
-    pub hp: i64,
-    #[index]
-    #[serde(default)]
-    pub boss: bool,
-    #[ref_to("zone", revision)]
-    pub zone_snapshot: Option<String>,
-}
-
-/// An item owned by a character.
-#[derive(Resource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
-pub struct Item {
-    #[display_name]
-    pub name: String,
-    #[ref_to(Character, on_delete = cascade)]
-    pub owner_id: String,
-    #[index]
-    pub rarity: String,
-    #[index]
-    pub price: f64,
-}
+// The very types of `examples/game.rs`, so this test serves what the example serves.
+#[path = "../examples/game.rs"]
+#[allow(dead_code)]
+mod game;
+use game::{Character, Guild, Item, Monster, Zone};
 
 async fn app() -> axum::Router {
     let spec = SpecStar::builder()

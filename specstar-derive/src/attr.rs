@@ -55,25 +55,26 @@ pub struct ContainerAttrs {
     pub specstar_attrs: Vec<Span>,
 }
 
-/// `migrate(from = "v1", via = MonsterV1)`: parsed now, rejected by `check` until schema
-/// migrations are implemented.
+/// `migrate(from = "v1", via = MonsterV1[, to = "v2"]*)`: payloads stored at version `from`
+/// decode into `via`, which converts (`From`/`TryFrom`) into the type of each `to` version
+/// (default: the current version, i.e. `Self`).
 pub struct Migration {
     /// The `migrate` keyword.
     pub span: Span,
-    /// Read by the schema-migration support of a later release; parsed now so the grammar is
-    /// validated (missing or unknown keys are reported) before that lands.
-    #[allow(dead_code)]
     pub args: MigrateArgs,
 }
 
 /// The arguments of `migrate(...)`.
 #[derive(FromMeta)]
-#[allow(dead_code)] // see `Migration::args`
 pub struct MigrateArgs {
-    /// The schema version this migration starts from.
+    /// The stored schema version this step reads.
     pub from: SpannedValue<String>,
-    /// The type the old payload deserializes into (`impl From<Via> for Self`).
+    /// The type payloads of `from` deserialize into.
     pub via: Path,
+    /// The versions `via` converts into, repeatable (`to = "v2", to = "v3"`); none means the
+    /// current version.
+    #[darling(multiple)]
+    pub to: Vec<SpannedValue<String>>,
 }
 
 /// `default_status = draft|stable`.
@@ -173,7 +174,7 @@ impl ContainerAttrs {
                 let args = match item {
                     NestedMeta::Meta(meta @ Meta::List(_)) => MigrateArgs::from_meta(meta),
                     _ => Err(
-                        Error::custom("expected `migrate(from = \"v1\", via = TypeV1)`")
+                        Error::custom("expected `migrate(from = \"v1\", via = TypeV1)` (optionally `to = \"v2\"`)")
                             .with_span(item),
                     ),
                 };

@@ -126,12 +126,7 @@ fn container_attrs(container: &Container, errors: &mut Errors) {
     if let Some(version) = attrs.version.as_ref().filter(|v| v.trim().is_empty()) {
         errors.push(error_at(version.span(), "`version` must not be empty"));
     }
-    for migration in &attrs.migrations {
-        errors.push(error_at(
-            migration.span,
-            "`migrate` is not supported yet: schema migrations land in a later release",
-        ));
-    }
+    migrations(attrs, errors);
     let mut paths: Vec<&str> = Vec::new();
     for index in &attrs.indexes {
         let path = index.as_str();
@@ -314,6 +309,75 @@ pub fn type_text(ty: &Type) -> String {
         .replace(" >", ">")
         .replace(" ,", ",")
         .replace("& ", "&")
+}
+
+/// The rules of `migrate(from, via, to*)`: a current `version` exists; each stored version is
+/// declared once and differs from the current one; each `to` is the current version or a
+/// declared `from` other than its own, listed once. (Whether each conversion exists is checked
+/// by the compiler on the generated steps, at the attribute.)
+fn migrations(attrs: &crate::attr::ContainerAttrs, errors: &mut Errors) {
+    if attrs.migrations.is_empty() {
+        return;
+    }
+    let current = attrs.version.as_ref().map(|v| v.as_str());
+    if current.is_none() {
+        errors.push(error_at(
+            attrs.migrations[0].span,
+            "`migrate` needs the current schema version: add `version = \"v2\"`",
+        ));
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for migration in &attrs.migrations {
+        let from = &migration.args.from;
+        if from.trim().is_empty() {
+            errors.push(error_at(from.span(), "`from` must not be empty"));
+        } else if Some(from.as_str()) == current {
+            errors.push(error_at(
+                from.span(),
+                format!(
+                    "`from = \"{}\"` is the current version: a migration starts from an older one",
+                    from.as_str()
+                ),
+            ));
+        } else if seen.contains(&from.as_str()) {
+            errors.push(error_at(
+                from.span(),
+                format!(
+                    "`migrate(from = \"{}\")` specified more than once; list several targets in one: `to = \"v2\", to = \"v3\"`",
+                    from.as_str()
+                ),
+            ));
+        } else {
+            seen.push(from.as_str());
+        }
+        let mut targets: Vec<&str> = Vec::new();
+        for to in &migration.args.to {
+            let declared = Some(to.as_str()) == current
+                || attrs
+                    .migrations
+                    .iter()
+                    .any(|m| m.args.from.as_str() == to.as_str());
+            if to.as_str() == from.as_str() {
+                errors.push(error_at(to.span(), "`to` must differ from `from`"));
+            } else if !declared {
+                errors.push(error_at(
+                    to.span(),
+                    format!(
+                        "version \"{}\" is neither the current version nor declared by a `migrate(from = \"{}\", via = …)`, so its type is unknown",
+                        to.as_str(),
+                        to.as_str()
+                    ),
+                ));
+            } else if targets.contains(&to.as_str()) {
+                errors.push(error_at(
+                    to.span(),
+                    format!("`to = \"{}\"` specified more than once", to.as_str()),
+                ));
+            } else {
+                targets.push(to.as_str());
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -64,7 +64,44 @@ use proc_macro::TokenStream;
 /// | `encoding = json` / `msgpack` | payload encoding |
 /// | `index = "lore.origin"` | index a dotted path inside a field whose type does not derive `Nested`; repeatable; kind `IndexKind::Any`, nullable |
 /// | `version = "v2"` | current schema version |
-/// | `migrate(from = "v1", via = MonsterV1)` | reserved: parsed and validated, then rejected ("not supported yet") until schema migrations land |
+/// | `migrate(from = "v1", via = MonsterV1)` | payloads stored at version `v1` decode into `MonsterV1`, converted by `impl From<MonsterV1> for Monster` (or `TryFrom`, whose error becomes the migration error); repeatable, one per stored version; needs `version` |
+/// | `migrate(from = "v1", via = MonsterV1, to = "v2")` | a chain step: `MonsterV1` converts into the `via` type of version `v2` (`impl From<MonsterV1> for MonsterV2`); `to` is repeatable (`to = "v2", to = "v3"` declares a chain step and a shortcut) and defaults to the current version |
+///
+/// Reads of older revisions convert along the shortest declared path; a missing conversion is
+/// a compile error at the attribute. A stored version with no step (or a version bump with no
+/// `migrate` at all) is decoded directly as the current type and only re-indexed.
+///
+/// ```
+/// use specstar::prelude::*;
+///
+/// #[derive(Serialize, Deserialize)]
+/// pub struct ZoneV1 { pub name: String }
+/// #[derive(Serialize, Deserialize)]
+/// pub struct ZoneV2 { pub name: String, pub level: i64 }
+///
+/// #[derive(Resource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
+/// #[specstar(
+///     version = "v3",
+///     migrate(from = "v1", via = ZoneV1, to = "v2", to = "v3"), // chain step + shortcut
+///     migrate(from = "v2", via = ZoneV2),                       // to the current version
+/// )]
+/// pub struct Zone { pub name: String, pub level: i64, pub tags: Vec<String> }
+///
+/// impl From<ZoneV1> for ZoneV2 {
+///     fn from(v: ZoneV1) -> Self { ZoneV2 { name: v.name, level: 1 } }
+/// }
+/// impl From<ZoneV1> for Zone {
+///     fn from(v: ZoneV1) -> Self { Zone { name: v.name, level: 1, tags: vec![] } }
+/// }
+/// impl TryFrom<ZoneV2> for Zone {
+///     type Error = String;
+///     fn try_from(v: ZoneV2) -> Result<Self, String> {
+///         if v.level < 0 { return Err(format!("negative level {}", v.level)); }
+///         Ok(Zone { name: v.name, level: v.level, tags: vec![] })
+///     }
+/// }
+/// # fn main() {}
+/// ```
 ///
 /// Several `#[specstar(...)]` attributes may be written; each key (except `index`) at most once.
 ///

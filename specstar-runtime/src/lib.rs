@@ -12,6 +12,7 @@ pub mod http;
 pub mod model;
 pub mod query;
 pub mod resource;
+pub mod schema;
 pub mod storage;
 
 pub use model::{Error, Result};

@@ -275,12 +275,11 @@ async fn damaged_archives_write_nothing(backend: Backend) {
     let mut corrupted = bytes.clone();
     let last_revision = frames(&bytes)
         .into_iter()
-        .filter(|(at, len)| {
+        .rfind(|(at, len)| {
             bytes[*at..*at + len]
                 .windows(14)
                 .any(|w| w == b"RevisionRecord")
         })
-        .next_back()
         .expect("a revision frame");
     // The last byte of a revision frame is the last byte of its raw_data.
     corrupted[last_revision.0 + last_revision.1 - 1] ^= 0x01;

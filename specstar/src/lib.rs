@@ -85,6 +85,14 @@ pub mod http {
     };
 }
 
+/// Schema versions and migrations: steps, paths, bulk progress and summary.
+pub mod schema {
+    pub use specstar_runtime::schema::{
+        MigrateFrom, MigrationProgress, MigrationStatus, MigrationStep, MigrationSummary,
+        shortest_path,
+    };
+}
+
 /// Event phases, actions and handlers (`before`, `after`, `on_success`, `on_failure`).
 pub mod events {
     pub use specstar_runtime::events::*;
@@ -148,6 +156,7 @@ pub mod __private {
         OnDelete, RefSpec, RefType, RefValue, Registration, Resource, ResourceDescriptor,
         UniqueValue, registrations,
     };
+    pub use specstar_runtime::schema::{MigrationStep, convert_step, decode_step};
 
     /// Registers a derived resource with the runtime through `inventory`.
     #[macro_export]

@@ -4,6 +4,7 @@
 
 mod fallback;
 mod index_value;
+mod migrations;
 mod nested;
 mod query;
 mod register;

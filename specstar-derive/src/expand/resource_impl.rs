@@ -23,6 +23,7 @@ pub fn expand(container: &Container) -> TokenStream {
     let name = resource_name(ident, container.attrs.name.as_deref().map(String::as_str));
     let query = super::query::ident(ident);
     let body = descriptor_body(container, &name);
+    let migrations = super::migrations::expand(container);
     quote! {
         #[automatically_derived]
         impl ::specstar::__private::Resource for #ident {
@@ -32,6 +33,8 @@ pub fn expand(container: &Container) -> TokenStream {
             fn descriptor() -> &'static ::specstar::__private::ResourceDescriptor {
                 #body
             }
+
+            #migrations
         }
     }
 }

@@ -317,6 +317,7 @@ fn decode_current(model: &ModelHandle, revision: &StoredRevision) -> Result<Valu
         .decode(
             model.store().backend_name(),
             &revision.info.revision_id,
+            revision.info.schema_version.as_deref(),
             &revision.data,
             model.encoding(),
         )

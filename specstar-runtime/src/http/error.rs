@@ -21,7 +21,9 @@ impl Error {
             | Error::Duplicate { .. }
             | Error::CannotModify { .. }
             | Error::RevisionNotMigrated { .. } => StatusCode::CONFLICT,
-            Error::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Validation { .. } | Error::MigrationFailed { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Error::PermissionDenied { .. } => StatusCode::FORBIDDEN,
             Error::NotConfigured { .. } => StatusCode::NOT_IMPLEMENTED,
             Error::MissingContext { .. }

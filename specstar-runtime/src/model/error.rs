@@ -87,6 +87,20 @@ pub enum Error {
         expected: Option<String>,
     },
 
+    /// A revision stored at an older schema version could not be migrated to the current one:
+    /// its payload does not decode as the `via` type of its version, or a `TryFrom` step
+    /// failed (422). The stored data is left unchanged.
+    #[error(
+        "cannot migrate revision `{revision_id}` of {resource} from schema version {from:?} to {to:?}: {message}"
+    )]
+    MigrationFailed {
+        resource: String,
+        revision_id: String,
+        from: Option<String>,
+        to: Option<String>,
+        message: String,
+    },
+
     /// In-place modification is only allowed on drafts (409).
     #[error("cannot modify {resource} `{id}`: {reason}")]
     CannotModify {

@@ -190,6 +190,31 @@ impl<T: Resource> ResourceManager<T> {
     pub fn list(&self) -> Search<T> {
         Search::new(self.handle.clone(), Query::default())
     }
+
+    /// Write the current revision of `id`, migrated to the current schema version, back as a
+    /// new revision; `None` when it is already current (see [`ModelHandle::migrate`]).
+    pub async fn migrate(&self, id: &str) -> Result<Option<RevisionInfo>> {
+        self.handle.migrate(id).await
+    }
+
+    /// Migrate one stored revision in place, leaving the meta alone (see
+    /// [`ModelHandle::migrate_revision`]).
+    pub async fn migrate_revision(&self, id: &str, revision_id: &str) -> Result<RevisionInfo> {
+        self.handle.migrate_revision(id, revision_id).await
+    }
+
+    /// Migrate every resource matching `query`, reporting progress per resource (see
+    /// [`ModelHandle::migrate_matching`]); `dry_run` writes nothing.
+    pub async fn migrate_matching(
+        &self,
+        query: impl Into<Query>,
+        dry_run: bool,
+        progress: impl FnMut(crate::schema::MigrationProgress) + Send,
+    ) -> Result<crate::schema::MigrationSummary> {
+        self.handle
+            .migrate_matching(&query.into(), dry_run, progress)
+            .await
+    }
 }
 
 /// A read being built by [`ResourceManager::get`]; `.await` it.

@@ -56,6 +56,12 @@ pub trait Resource:
     /// The static description of this type (indexes, refs, display name, defaults).
     fn descriptor() -> &'static ResourceDescriptor;
 
+    /// The migration steps of `#[specstar(migrate(...))]`: how payloads stored at older schema
+    /// versions convert into this type (see [`crate::schema`]). None by default.
+    fn migrations() -> &'static [crate::schema::MigrationStep] {
+        &[]
+    }
+
     /// Start a typed query: `Zone::q().level().gt(3)`.
     fn q() -> Self::Query {
         Self::Query::default()

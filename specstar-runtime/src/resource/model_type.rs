@@ -29,11 +29,13 @@ pub(crate) trait ModelType: Send + Sync + 'static {
     /// Decode `data` strictly into `T`, run the validators, encode it.
     fn prepare(&self, data: Value, encoding: Encoding) -> Result<Prepared>;
 
-    /// Decode stored bytes into the canonical JSON value.
+    /// Decode stored bytes (written at schema version `schema_version`) into the canonical
+    /// JSON value of the current type, migrating them in memory when the version is older.
     fn decode(
         &self,
         backend: &'static str,
         revision_id: &str,
+        schema_version: Option<&str>,
         bytes: &[u8],
         encoding: Encoding,
     ) -> Result<Value>;
@@ -109,10 +111,19 @@ impl<T: Resource> ModelType for TypedModel<T> {
         &self,
         backend: &'static str,
         revision_id: &str,
+        schema_version: Option<&str>,
         bytes: &[u8],
         encoding: Encoding,
     ) -> Result<Value> {
-        let typed: T = encoding::decode(backend, T::NAME, revision_id, bytes, encoding)?;
+        let payload = crate::schema::StoredPayload {
+            backend,
+            resource: T::NAME,
+            revision_id,
+            version: schema_version,
+            bytes,
+            encoding,
+        };
+        let typed: T = crate::schema::read(T::migrations(), T::descriptor().version, payload)?;
         self.canonical(&typed)
     }
 

@@ -1004,7 +1004,8 @@ async fn order(store: &dyn ResourceStore, query: Query) -> Vec<String> {
 pub async fn sorting(store: &dyn ResourceStore) {
     fixture(store).await;
     use Direction::*;
-    let cases: Vec<(Vec<(FieldPath, Direction)>, [&str; 5])> = vec![
+    type SortCase = (Vec<(FieldPath, Direction)>, [&'static str; 5]);
+    let cases: Vec<SortCase> = vec![
         (vec![], ["4", "2", "5", "1", "3"]),
         (vec![(data("level"), Asc)], ["1", "2", "5", "3", "4"]),
         (vec![(data("level"), Desc)], ["4", "3", "2", "5", "1"]),

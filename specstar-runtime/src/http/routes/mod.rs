@@ -14,6 +14,7 @@ mod backup;
 mod create;
 mod delete;
 mod list;
+mod migrate;
 mod read;
 mod refs;
 mod revisions;
@@ -30,6 +31,7 @@ const FAMILIES: &[fn() -> Router<AppState>] = &[
     switch::routes,
     delete::routes,
     refs::routes,
+    migrate::routes,
     backup::routes,
 ];
 

@@ -8,6 +8,7 @@
 //! then run `after` and `on_success` / `on_failure` handlers.
 
 mod lifecycle;
+mod migrate;
 mod read;
 mod scope;
 mod write;
@@ -226,6 +227,7 @@ impl ModelHandle {
         self.engine.model_type.decode(
             self.backend(),
             &revision.info.revision_id,
+            revision.info.schema_version.as_deref(),
             &revision.data,
             self.engine.encoding,
         )

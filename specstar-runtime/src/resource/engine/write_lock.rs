@@ -19,8 +19,11 @@ const SWEEP_AT: usize = 1024;
 /// once nobody holds or waits for it.
 #[derive(Default)]
 pub(crate) struct WriteLocks {
-    locks: parking_lot::Mutex<HashMap<(String, String), Weak<Mutex<()>>>>,
+    locks: parking_lot::Mutex<HashMap<ResourceKey, Weak<Mutex<()>>>>,
 }
+
+/// `(model, resource id)`.
+type ResourceKey = (String, String);
 
 impl WriteLocks {
     /// Wait for the write lock of `id` of `model`; the write holds the guard.

@@ -1,4 +1,4 @@
-// The grammar of `migrate` is checked before the "not supported yet" error.
+// The grammar of `migrate`: `via` is required, unknown keys are reported.
 use specstar::prelude::*;
 
 #[derive(Resource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
