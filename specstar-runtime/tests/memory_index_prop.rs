@@ -162,6 +162,9 @@ fn condition() -> impl Strategy<Value = Condition> {
     });
     prop_oneof![
         3 => prop::collection::vec(leaf(), 1..4).prop_map(Condition::And),
+        1 => (prop::collection::vec(leaf(), 0..3), leaf()).prop_map(|(all, last)| {
+            Condition::And(vec![Condition::And(all), last])
+        }),
         2 => leaf(),
         1 => (prop::collection::vec(leaf(), 0..3), any.clone()).prop_map(|(mut all, other)| {
             all.push(other);

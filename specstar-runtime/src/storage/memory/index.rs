@@ -120,15 +120,14 @@ impl Indexes {
     }
 
     /// A superset of the ids matching `condition`, or `None` when the indexes cannot narrow
-    /// it (scan everything). Uses the conjuncts of a top-level `And` (or a lone comparison)
-    /// the indexes answer, and intersects their candidate sets.
+    /// it (scan everything). Uses the comparisons the indexes answer among the conjuncts of
+    /// the top-level `And` (nested `And`s flattened; or a lone comparison), and intersects
+    /// their candidate sets.
     pub(super) fn candidates(&self, condition: &Condition) -> Option<HashSet<&str>> {
-        let conjuncts = match condition {
-            Condition::And(children) => children.as_slice(),
-            single => std::slice::from_ref(single),
-        };
+        let mut conjuncts = Vec::new();
+        flatten_and(condition, &mut conjuncts);
         let mut sets: Vec<HashSet<&str>> = conjuncts
-            .iter()
+            .into_iter()
             .filter_map(|c| self.conjunct_candidates(c))
             .collect();
         if sets.is_empty() {
@@ -171,6 +170,14 @@ impl Indexes {
                 Some(ids)
             }
         }
+    }
+}
+
+/// The conjuncts of `condition`: the children of `And`s, recursively; anything else is one.
+fn flatten_and<'a>(condition: &'a Condition, out: &mut Vec<&'a Condition>) {
+    match condition {
+        Condition::And(children) => children.iter().for_each(|c| flatten_and(c, out)),
+        other => out.push(other),
     }
 }
 
