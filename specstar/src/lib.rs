@@ -72,6 +72,7 @@ pub use specstar_runtime::resource::{
     Nested, NestedIndex, OnDelete, OperationContext, RefSpec, RefType, Relationship, Resource,
     ResourceDescriptor, ResourceManager, RevisionListQuery, Search, UniqueValue, Validator,
 };
+pub use specstar_runtime::storage::config::{Backend, BackendConfig, BackendSpec};
 pub use specstar_runtime::storage::{ResourceStore, memory::MemoryStore};
 
 mod serve;
@@ -127,8 +128,8 @@ pub mod storage {
 /// `use specstar::prelude::*;` brings the derive, the traits and the common types into scope.
 pub mod prelude {
     pub use crate::{
-        Encoding, Error, IndexValue, Modify, Nested, Resource, ResourceManager, ResourceMeta,
-        RevisionInfo, RevisionStatus, SpecStar,
+        Backend, Encoding, Error, IndexValue, Modify, Nested, Resource, ResourceManager,
+        ResourceMeta, RevisionInfo, RevisionStatus, SpecStar,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};

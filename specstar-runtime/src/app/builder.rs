@@ -13,10 +13,25 @@ use crate::resource::engine::{AppState, ModelEngine};
 use crate::resource::model_type::{ModelType, TypedModel};
 use crate::resource::{Resource, ResourceDescriptor, refs, registrations};
 use crate::storage::ResourceStore;
+use crate::storage::config::BackendSpec;
 use crate::storage::memory::MemoryStore;
 
 /// Configures a [`SpecStar`] application. Every setting is optional: the default is an
 /// in-memory store, JSON encoding, stable revisions, no strict context, allow-all permissions.
+///
+/// ```no_run
+/// # async fn demo() -> specstar_runtime::Result<()> {
+/// use specstar_runtime::app::SpecStar;
+/// use specstar_runtime::storage::config::Backend;
+///
+/// // A backend from a URL, inline JSON, a JSON file, a `BackendConfig` or a `Backend`.
+/// let spec = SpecStar::builder().backend("sqlite://specstar.db").build().await?;
+/// let spec = SpecStar::builder()
+///     .backend(Backend::postgres("postgres://app@db/app").schema("game"))
+///     .build()
+///     .await?;
+/// # Ok(()) }
+/// ```
 ///
 /// `build` refuses (with `Error::Config`) two types using the same resource name, the same
 /// type added twice with `resource`/`resource_with`, and references to resources that are not
@@ -24,7 +39,7 @@ use crate::storage::memory::MemoryStore;
 /// explicit options.
 #[derive(Default)]
 pub struct SpecStarBuilder {
-    store: Option<Arc<dyn ResourceStore>>,
+    store: Option<StoreSource>,
     defaults: ContextDefaults,
     default_status: Option<RevisionStatus>,
     encoding: Option<Encoding>,
@@ -32,6 +47,12 @@ pub struct SpecStarBuilder {
     handlers: Vec<Arc<dyn EventHandler>>,
     permission: Option<Arc<dyn PermissionChecker>>,
     models: Vec<PendingModel>,
+}
+
+/// Where the store comes from (the last of `store` / `backend` wins).
+enum StoreSource {
+    Store(Arc<dyn ResourceStore>),
+    Backend(BackendSpec),
 }
 
 /// A model waiting for `build`, its Rust type erased.
@@ -62,9 +83,22 @@ impl std::fmt::Debug for SpecStarBuilder {
 }
 
 impl SpecStarBuilder {
-    /// Store resources in `store` (default: a fresh [`MemoryStore`]).
+    /// Store resources in `store` (default: a fresh [`MemoryStore`]). Replaces an earlier
+    /// [`backend`](Self::backend).
     pub fn store(mut self, store: Arc<dyn ResourceStore>) -> Self {
-        self.store = Some(store);
+        self.store = Some(StoreSource::Store(store));
+        self
+    }
+
+    /// Store resources in the backend `backend` describes: a
+    /// [`Backend`](crate::storage::config::Backend), a
+    /// [`BackendConfig`](crate::storage::config::BackendConfig), or text (a URL such as
+    /// `"sqlite://specstar.db"`, `"postgres://…"`, `"memory://"`, `"disk://path"`, inline JSON,
+    /// or a JSON file path). `build` opens it (a bad URL or config is `Error::Config` there),
+    /// and its `defaults.encoding` applies to types that choose no encoding unless
+    /// [`encoding`](Self::encoding) is set. Replaces an earlier [`store`](Self::store).
+    pub fn backend(mut self, backend: impl Into<BackendSpec>) -> Self {
+        self.store = Some(StoreSource::Backend(backend.into()));
         self
     }
 
@@ -93,7 +127,8 @@ impl SpecStarBuilder {
         self
     }
 
-    /// Encoding of stored payloads for types that set none (default: JSON).
+    /// Encoding of stored payloads for types that set none (default: the backend's
+    /// `defaults.encoding`, else JSON).
     pub fn encoding(mut self, encoding: Encoding) -> Self {
         self.encoding = Some(encoding);
         self
@@ -157,9 +192,15 @@ impl SpecStarBuilder {
             models.iter().map(|m| m.descriptor).collect();
         let relationships = refs::relationships(&descriptors)?;
 
-        let store = self
-            .store
-            .unwrap_or_else(|| Arc::new(MemoryStore::new()) as Arc<dyn ResourceStore>);
+        let (store, backend_encoding) = match self.store {
+            None => (Arc::new(MemoryStore::new()) as Arc<dyn ResourceStore>, None),
+            Some(StoreSource::Store(store)) => (store, None),
+            Some(StoreSource::Backend(spec)) => {
+                let config = spec.into_config()?;
+                (config.open().await?, Some(config.default_encoding()))
+            }
+        };
+        let encoding = self.encoding.or(backend_encoding);
         for descriptor in &descriptors {
             store.register_model(descriptor).await?;
         }
@@ -175,7 +216,7 @@ impl SpecStarBuilder {
             let engine = ModelEngine {
                 descriptor,
                 model_type: model.model_type,
-                encoding: descriptor.encoding.or(self.encoding).unwrap_or_default(),
+                encoding: descriptor.encoding.or(encoding).unwrap_or_default(),
                 default_status: model
                     .default_status
                     .or(descriptor.default_status)

@@ -351,6 +351,11 @@ impl BackendConfig {
         Self::from_json_value(value)
     }
 
+    /// A config from a JSON file (same as [`from_json_file`](Self::from_json_file)).
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+        Self::from_json_file(path)
+    }
+
     /// A config from a JSON file.
     pub fn from_json_file(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
@@ -577,6 +582,155 @@ impl BackendConfig {
                 factory(context).await
             }
         }
+    }
+}
+
+/// A backend for [`SpecStarBuilder::backend`](crate::app::SpecStarBuilder::backend): the
+/// common [`BackendConfig`]s in one call, with the usual knobs.
+///
+/// ```
+/// use specstar_runtime::storage::config::Backend;
+/// use specstar_runtime::model::Encoding;
+///
+/// let sqlite = Backend::sqlite("specstar.db").table_prefix("game_");
+/// let postgres = Backend::postgres("postgres://app@db/app").schema("game");
+/// let memory = Backend::memory().encoding(Encoding::Msgpack);
+/// assert_eq!(memory.config().defaults.encoding, Encoding::Msgpack);
+/// # let _ = (sqlite, postgres, Backend::disk("./data"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backend {
+    config: BackendConfig,
+}
+
+impl Backend {
+    /// Meta and resources in one SQLite database file (created when missing; WAL).
+    pub fn sqlite(path: impl AsRef<Path>) -> Self {
+        Backend {
+            config: BackendConfig::sqlite(path),
+        }
+    }
+
+    /// Meta and resources in PostgreSQL at `url` (schema `public` unless [`schema`](Self::schema)).
+    pub fn postgres(url: impl Into<String>) -> Self {
+        Backend {
+            config: BackendConfig::postgres(url, None),
+        }
+    }
+
+    /// Meta and resources in memory (gone with the process).
+    pub fn memory() -> Self {
+        Backend {
+            config: BackendConfig::memory(),
+        }
+    }
+
+    /// Meta and resources as files in the directory `root` (created when missing).
+    pub fn disk(root: impl AsRef<Path>) -> Self {
+        Backend {
+            config: BackendConfig::disk(root),
+        }
+    }
+
+    /// Payload encoding of resources whose type chooses none (`defaults.encoding`).
+    pub fn encoding(mut self, encoding: Encoding) -> Self {
+        self.config.defaults.encoding = encoding;
+        self
+    }
+
+    /// Prefix of table names on SQL backends (`defaults.table_prefix`), so two apps can share
+    /// one database.
+    pub fn table_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.config.defaults.table_prefix = prefix.into();
+        self
+    }
+
+    /// The PostgreSQL schema holding the tables (the `schema` option).
+    pub fn schema(self, schema: impl Into<String>) -> Self {
+        self.option("schema", Value::String(schema.into()))
+    }
+
+    /// Set a provider option of the connection (see the [module docs](self) for each
+    /// provider's options); unknown options are refused when the store opens.
+    pub fn option(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        if let Some(profile) = self.config.connections.get_mut("default") {
+            profile.options.insert(key.into(), value.into());
+        } else {
+            // The memory backend has no connection: options go on the bindings.
+            let (key, value) = (key.into(), value.into());
+            self.config.meta.options.insert(key.clone(), value.clone());
+            self.config.resource.options.insert(key, value);
+        }
+        self
+    }
+
+    /// The configuration built so far.
+    pub fn config(&self) -> &BackendConfig {
+        &self.config
+    }
+
+    /// The configuration.
+    pub fn into_config(self) -> BackendConfig {
+        self.config
+    }
+}
+
+impl From<Backend> for BackendConfig {
+    fn from(backend: Backend) -> Self {
+        backend.config
+    }
+}
+
+/// Anything [`SpecStarBuilder::backend`](crate::app::SpecStarBuilder::backend) accepts: a
+/// [`BackendConfig`], a [`Backend`], or text — a URL (`sqlite://specstar.db`, `postgres://…`,
+/// `memory://`, `disk://path`), inline JSON, or the path of a JSON file (see
+/// [`BackendConfig::parse`]). Text is parsed when the app is built, so a mistake surfaces as
+/// `Error::Config` from `build()`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BackendSpec {
+    /// A configuration value.
+    Config(BackendConfig),
+    /// A URL, inline JSON or a JSON file path, parsed at build.
+    Text(String),
+}
+
+impl BackendSpec {
+    /// The configuration (parsing text).
+    pub fn into_config(self) -> Result<BackendConfig> {
+        match self {
+            BackendSpec::Config(config) => Ok(config),
+            BackendSpec::Text(text) => BackendConfig::parse(&text),
+        }
+    }
+}
+
+impl From<BackendConfig> for BackendSpec {
+    fn from(config: BackendConfig) -> Self {
+        BackendSpec::Config(config)
+    }
+}
+
+impl From<Backend> for BackendSpec {
+    fn from(backend: Backend) -> Self {
+        BackendSpec::Config(backend.config)
+    }
+}
+
+impl From<&str> for BackendSpec {
+    fn from(text: &str) -> Self {
+        BackendSpec::Text(text.to_owned())
+    }
+}
+
+impl From<String> for BackendSpec {
+    fn from(text: String) -> Self {
+        BackendSpec::Text(text)
+    }
+}
+
+impl From<&String> for BackendSpec {
+    fn from(text: &String) -> Self {
+        BackendSpec::Text(text.clone())
     }
 }
 
