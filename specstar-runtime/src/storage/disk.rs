@@ -23,7 +23,7 @@
 //! meta rename leaves at most an *uncommitted* revision file (its `seq` is above the meta's
 //! `committed_seq`, so it is ignored and may be overwritten) and unique files naming a resource
 //! that does not hold the value (stale: a unique check verifies the holder's meta, and
-//! `register_model` rebuilds the unique files from the metas). So after a crash every meta points
+//! `register_model` reconciles the unique files with the metas). So after a crash every meta points
 //! at an existing revision and no acknowledged write is lost.
 //!
 //! # Several processes
@@ -435,26 +435,57 @@ impl Inner {
                     serde_json::from_slice(&bytes).map_err(|e| corrupt(&path, e))?;
                 metas.insert(file.meta.resource_id.clone(), file.meta);
             }
-            // Rebuild the unique files: drop everything, write what the metas hold.
-            let unique_dir = self.model_dir(model).join("unique");
-            match fs::remove_dir_all(&unique_dir) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io_error(action.clone())(e)),
-            }
+            // Reconcile the unique files with what the metas hold: keep the right ones, remove
+            // stale ones and crash debris, write the missing ones (a restart after a clean
+            // shutdown writes nothing).
+            let mut wanted: HashMap<PathBuf, &String> = HashMap::new();
             let mut ids: Vec<&String> = metas.keys().collect();
             ids.sort();
             for id in ids {
                 for entry in unique_entries(descriptor, &metas[id]) {
-                    let path = self.unique_path(model, entry.field, &entry.key);
-                    if path.exists() {
-                        continue; // already claimed (cannot happen unless edited by hand)
-                    }
-                    if let Some(dir) = path.parent() {
-                        ensure_dir(dir).map_err(io_error(action.clone()))?;
-                    }
-                    write_atomic(&path, id.as_bytes()).map_err(io_error(action.clone()))?;
+                    // The first holder in id order wins (two holders cannot happen unless the
+                    // files were edited by hand).
+                    wanted
+                        .entry(self.unique_path(model, entry.field, &entry.key))
+                        .or_insert(id);
                 }
+            }
+            let unique_dir = self.model_dir(model).join("unique");
+            let fields = match fs::read_dir(&unique_dir) {
+                Ok(fields) => fields.collect::<std::io::Result<Vec<_>>>(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+                Err(e) => Err(e),
+            }
+            .map_err(io_error(action.clone()))?;
+            for field in fields {
+                let entries = fs::read_dir(field.path())
+                    .and_then(|entries| entries.collect::<std::io::Result<Vec<_>>>())
+                    .map_err(io_error(action.clone()))?;
+                for entry in entries {
+                    let path = entry.path();
+                    let keep = match wanted.get(&path) {
+                        Some(id) => {
+                            read_optional(&path)
+                                .map_err(io_error(action.clone()))?
+                                .as_deref()
+                                == Some(id.as_bytes())
+                        }
+                        None => false,
+                    };
+                    if keep {
+                        wanted.remove(&path);
+                    } else {
+                        remove_file_durably(&path).map_err(io_error(action.clone()))?;
+                    }
+                }
+            }
+            let mut missing: Vec<(PathBuf, &String)> = wanted.into_iter().collect();
+            missing.sort();
+            for (path, id) in missing {
+                if let Some(dir) = path.parent() {
+                    ensure_dir(dir).map_err(io_error(action.clone()))?;
+                }
+                write_atomic(&path, id.as_bytes()).map_err(io_error(action.clone()))?;
             }
             Ok(metas)
         })?;

@@ -4,7 +4,10 @@
 
 #![allow(dead_code)]
 
-use std::collections::{BTreeMap, HashMap};
+pub mod process;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -102,11 +105,30 @@ pub async fn check_store_invariants(
     store: &dyn ResourceStore,
     model: &str,
 ) -> HashMap<String, Vec<RevisionInfo>> {
+    check_store_invariants_of(store, model, |_| true).await
+}
+
+/// [`check_store_invariants`], reading the revisions only of the resources `only` selects (the
+/// unique check still covers every resource).
+pub async fn check_store_invariants_of(
+    store: &dyn ResourceStore,
+    model: &str,
+    only: impl Fn(&specstar_runtime::model::ResourceMeta) -> bool,
+) -> HashMap<String, Vec<RevisionInfo>> {
     let metas = all_metas(store, model).await;
     let mut revisions = HashMap::new();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     for meta in &metas {
         let id = &meta.resource_id;
+        if !meta.is_deleted
+            && let Some(Value::String(name)) = meta.indexed_data.get("name")
+            && let Some(other) = names.insert(name.clone(), id.clone())
+        {
+            panic!("unique name `{name}` is held by both {other} and {id}");
+        }
+        if !only(meta) {
+            continue;
+        }
         let current = store
             .load_revision(model, &meta.current_revision_id)
             .await
@@ -138,13 +160,130 @@ pub async fn check_store_invariants(
             let parent = (n > 1).then(|| format!("{id}:{}", n - 1));
             assert_eq!(info.parent_revision_id, parent, "parent chain of {id}");
         }
-        if !meta.is_deleted
-            && let Some(Value::String(name)) = meta.indexed_data.get("name")
-            && let Some(other) = names.insert(name.clone(), id.clone())
-        {
-            panic!("unique name `{name}` is held by both {other} and {id}");
-        }
         revisions.insert(id.clone(), infos);
     }
     revisions
+}
+
+/// A durable store the child processes and the parent open by URL.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Sqlite(PathBuf),
+    Disk(PathBuf),
+    Postgres { url: String, schema: String },
+}
+
+impl Target {
+    /// The backend URL (what `SpecStar::builder().backend(..)` takes).
+    pub fn url(&self) -> String {
+        match self {
+            Target::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Target::Disk(path) => format!("disk://{}", path.display()),
+            Target::Postgres { url, schema } => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}schema={schema}")
+            }
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Target::Sqlite(_) => "sqlite",
+            Target::Disk(_) => "disk",
+            Target::Postgres { .. } => "postgres",
+        }
+    }
+
+    /// The unique entries of `model` as the store keeps them, read from its own tables or
+    /// files: `(field, canonical value, holder id)`.
+    pub async fn unique_entries(&self, model: &str) -> BTreeSet<(String, String, String)> {
+        use sqlx::Connection;
+        match self {
+            Target::Sqlite(path) => {
+                let url = format!("sqlite://{}", path.display());
+                let mut conn = sqlx::SqliteConnection::connect(&url)
+                    .await
+                    .expect("open the sqlite file");
+                let rows: Vec<(String, String, String)> = sqlx::query_as(
+                    "SELECT field, value, resource_id FROM unique_values WHERE model = ?",
+                )
+                .bind(model)
+                .fetch_all(&mut conn)
+                .await
+                .expect("read unique_values");
+                rows.into_iter().collect()
+            }
+            Target::Postgres { url, schema } => {
+                let mut conn = sqlx::PgConnection::connect(url)
+                    .await
+                    .expect("connect to postgres");
+                let sql = format!(
+                    "SELECT field, value, resource_id FROM \"{schema}\".unique_values WHERE model = $1"
+                );
+                let rows: Vec<(String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(model)
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("read unique_values");
+                rows.into_iter().collect()
+            }
+            Target::Disk(root) => {
+                // `<root>/<model>/unique/<field>/<file_name(value)>` holds the holder's id; the
+                // value is reported in its file-name form (compare with `disk_key`).
+                let mut out = BTreeSet::new();
+                let dir = root.join(model).join("unique");
+                let Ok(fields) = std::fs::read_dir(&dir) else {
+                    return out;
+                };
+                for field in fields {
+                    let field = field.expect("unique field dir");
+                    for entry in std::fs::read_dir(field.path()).expect("read unique dir") {
+                        let entry = entry.expect("unique entry");
+                        let holder = std::fs::read_to_string(entry.path()).expect("read entry");
+                        out.insert((
+                            field.file_name().to_string_lossy().into_owned(),
+                            entry.file_name().to_string_lossy().into_owned(),
+                            holder.trim().to_owned(),
+                        ));
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// The unique entry the store should hold for `name` held by `id`.
+    pub fn expected_entry(&self, name: &str, id: &str) -> (String, String, String) {
+        let key = Value::String(name.to_owned()).to_string();
+        match self {
+            Target::Disk(_) => (
+                specstar_runtime::storage::disk::file_name("name"),
+                specstar_runtime::storage::disk::file_name(&key),
+                id.to_owned(),
+            ),
+            _ => ("name".to_owned(), key, id.to_owned()),
+        }
+    }
+
+    /// Check that the store's unique entries for `player.name` are exactly the names held by
+    /// non-deleted players (each pointing at its holder).
+    pub async fn check_unique_entries(&self, store: &dyn ResourceStore) {
+        let metas = all_metas(store, "player").await;
+        let expected: BTreeSet<_> = metas
+            .iter()
+            .filter(|m| !m.is_deleted)
+            .filter_map(|m| {
+                let name = m.indexed_data.get("name")?.as_str()?;
+                Some(self.expected_entry(name, &m.resource_id))
+            })
+            .collect();
+        let actual = self.unique_entries("player").await;
+        let missing: Vec<_> = expected.difference(&actual).collect();
+        let stale: Vec<_> = actual.difference(&expected).collect();
+        assert!(
+            missing.is_empty() && stale.is_empty(),
+            "{}: unique entries disagree with the metas: missing {missing:?}, stale {stale:?}",
+            self.name()
+        );
+    }
 }
