@@ -688,8 +688,8 @@ impl From<Backend> for BackendConfig {
 /// `Error::Config` from `build()`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BackendSpec {
-    /// A configuration value.
-    Config(BackendConfig),
+    /// A configuration value (boxed: a config is large and built once).
+    Config(Box<BackendConfig>),
     /// A URL, inline JSON or a JSON file path, parsed at build.
     Text(String),
 }
@@ -698,7 +698,7 @@ impl BackendSpec {
     /// The configuration (parsing text).
     pub fn into_config(self) -> Result<BackendConfig> {
         match self {
-            BackendSpec::Config(config) => Ok(config),
+            BackendSpec::Config(config) => Ok(*config),
             BackendSpec::Text(text) => BackendConfig::parse(&text),
         }
     }
@@ -706,13 +706,13 @@ impl BackendSpec {
 
 impl From<BackendConfig> for BackendSpec {
     fn from(config: BackendConfig) -> Self {
-        BackendSpec::Config(config)
+        BackendSpec::Config(Box::new(config))
     }
 }
 
 impl From<Backend> for BackendSpec {
     fn from(backend: Backend) -> Self {
-        BackendSpec::Config(backend.config)
+        BackendSpec::Config(Box::new(backend.config))
     }
 }
 
