@@ -89,6 +89,69 @@ async fn sqlite_table_prefixes_keep_two_apps_apart_in_one_file() {
     assert_eq!(b.count("item", &Query::default()).await.unwrap(), 1);
 }
 
+/// Equality search reads the index table; a file written before it existed (or whose rows were
+/// lost) gets it rebuilt from the metas when opened.
+#[tokio::test]
+async fn sqlite_index_table_is_rebuilt_for_files_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.db");
+    let by = |field: &str, value: serde_json::Value| Query {
+        condition: Some(cmp(field, Operator::Eq, value)),
+        ..Query::default()
+    };
+    {
+        let store = registered(SqliteStore::open_file(&path).await.unwrap()).await;
+        create(
+            &*store,
+            "item",
+            "item:1",
+            json!({"name": "alpha", "level": 3, "tags": ["x", 1]}),
+            0,
+            "a",
+        )
+        .await;
+        create(
+            &*store,
+            "item",
+            "item:2",
+            json!({"name": "beta", "level": 3.0}),
+            0,
+            "a",
+        )
+        .await;
+        assert_eq!(
+            store.count("item", &by("level", json!(3))).await.unwrap(),
+            2
+        );
+    }
+    {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", path.display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("DROP TABLE index_values")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let store = registered(SqliteStore::open_file(&path).await.unwrap()).await;
+    assert_eq!(
+        store.count("item", &by("level", json!(3))).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .count("item", &by("name", json!("beta")))
+            .await
+            .unwrap(),
+        1
+    );
+    let tagged = Query {
+        condition: Some(cmp("tags", Operator::Contains, json!(1.0))),
+        ..Query::default()
+    };
+    assert_eq!(store.count("item", &tagged).await.unwrap(), 1);
+}
+
 #[tokio::test]
 async fn sqlite_refuses_a_bad_table_prefix() {
     let err = SqliteStore::open(SqliteOptions::memory().table_prefix("x\"; DROP"))
@@ -307,4 +370,58 @@ async fn postgres_refuses_a_bad_schema_name() {
         .err()
         .expect("refused");
     assert!(matches!(err, Error::Config { .. }), "{err:?}");
+}
+
+/// The GIN index has no pending list (searches right after a bulk load stay index-fast); an
+/// index created with one by an earlier version is switched at the next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_gin_index_runs_without_a_pending_list() {
+    use sqlx::Connection;
+    let Some(url) = postgres_reachable().await else {
+        return;
+    };
+    let guard = SchemaGuard {
+        url: url.clone(),
+        schema: random_schema(),
+    };
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    let store = pg_store(&url, &guard.schema).await;
+    assert!(
+        gin_options(&mut conn, &guard.schema)
+            .await
+            .contains("fastupdate=off")
+    );
+    drop(store);
+    let sql = format!(
+        "ALTER INDEX \"{}\".metas_indexed_data SET (fastupdate = on)",
+        guard.schema
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        gin_options(&mut conn, &guard.schema)
+            .await
+            .contains("fastupdate=on")
+    );
+    let _store = pg_store(&url, &guard.schema).await;
+    assert!(
+        gin_options(&mut conn, &guard.schema)
+            .await
+            .contains("fastupdate=off")
+    );
+}
+
+async fn gin_options(conn: &mut sqlx::PgConnection, schema: &str) -> String {
+    let sql = format!(
+        "SELECT array_to_string(c.reloptions, ',') FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = '{schema}' AND c.relname = 'metas_indexed_data'"
+    );
+    let row: (Option<String>,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_one(conn)
+        .await
+        .expect("read the index options");
+    row.0.unwrap_or_default()
 }

@@ -38,6 +38,8 @@ macro_rules! conformance {
             case!(revision_ids_are_never_reused);
             case!(replace_revision_overwrites_in_place);
             case!(list_revisions_oldest_first);
+            case!(load_current_reads_meta_and_revision_together);
+            case!(load_revisions_reads_a_page_at_once);
             case!(purge_removes_everything);
             case!(unique_refuses_a_second_holder);
             case!(unique_lets_null_and_absent_repeat);
@@ -45,6 +47,7 @@ macro_rules! conformance {
             case!(unique_value_is_freed_by_delete_and_change);
             case!(shared unique_holds_under_concurrent_creates);
             case!(shared cas_holds_under_concurrent_updates);
+            case!(shared concurrent_commits_fail_alone);
             case!(equality_operators);
             case!(order_operators);
             case!(text_and_list_operators);

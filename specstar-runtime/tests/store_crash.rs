@@ -8,7 +8,8 @@
 //!   revision is that one or a later one; acknowledged deletes are deleted;
 //! - every meta points at an existing revision; `total_revision_count` equals the stored
 //!   revisions, numbered 1..=n with a linear parent chain;
-//! - the store's unique entries are exactly the names held by non-deleted resources.
+//! - the store's unique entries are exactly the names held by non-deleted resources, and
+//!   (SQLite) the index table rows are exactly the metas' indexed values.
 //!
 //! 20 kills per backend (sqlite, disk, postgres), each on the store the previous kills left.
 //! A custom harness (`harness = false`): the same binary is the child when
@@ -214,6 +215,7 @@ async fn check(target: &Target, acked: &Acked, prefix: &str) {
         );
     }
     target.check_unique_entries(&**spec.store()).await;
+    target.check_index_rows(&**spec.store()).await;
 }
 
 async fn crash_loop(target: &Target, seed: u64) {

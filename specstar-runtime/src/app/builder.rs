@@ -50,6 +50,7 @@ pub struct SpecStarBuilder {
 }
 
 /// Where the store comes from (the last of `store` / `backend` wins).
+#[allow(clippy::large_enum_variant)] // one value per builder
 enum StoreSource {
     Store(Arc<dyn ResourceStore>),
     Backend(BackendSpec),

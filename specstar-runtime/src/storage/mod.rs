@@ -69,6 +69,37 @@ pub trait ResourceStore: Send + Sync + 'static {
     async fn load_revision(&self, model: &str, revision_id: &str)
     -> Result<Option<StoredRevision>>;
 
+    /// The meta of a resource (deleted or not) with the revision it points at, read together
+    /// (one query on SQL backends). `None` when the resource does not exist; the revision is
+    /// `None` when the meta points at a revision that is not stored (a broken store).
+    async fn load_current(
+        &self,
+        model: &str,
+        resource_id: &str,
+    ) -> Result<Option<(ResourceMeta, Option<StoredRevision>)>> {
+        let Some(meta) = self.load_meta(model, resource_id).await? else {
+            return Ok(None);
+        };
+        let revision = self.load_revision(model, &meta.current_revision_id).await?;
+        Ok(Some((meta, revision)))
+    }
+
+    /// The stored revisions among `revision_ids` (missing ones are left out, order is not
+    /// kept): one query on SQL backends, for reading the data of a page of search results.
+    async fn load_revisions(
+        &self,
+        model: &str,
+        revision_ids: &[String],
+    ) -> Result<Vec<StoredRevision>> {
+        let mut found = Vec::with_capacity(revision_ids.len());
+        for revision_id in revision_ids {
+            if let Some(revision) = self.load_revision(model, revision_id).await? {
+                found.push(revision);
+            }
+        }
+        Ok(found)
+    }
+
     /// The infos of every revision of a resource, oldest first.
     async fn list_revisions(&self, model: &str, resource_id: &str) -> Result<Vec<RevisionInfo>>;
 

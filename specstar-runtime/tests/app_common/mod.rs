@@ -252,6 +252,43 @@ impl Target {
         }
     }
 
+    /// SQLite: the index table holds exactly one row per scalar value of every meta's
+    /// `indexed_data` (the rows equality searches read). Other backends: nothing to check.
+    pub async fn check_index_rows(&self, store: &dyn ResourceStore) {
+        use sqlx::Connection;
+        let Target::Sqlite(path) = self else { return };
+        let mut expected = BTreeSet::new();
+        for meta in all_metas(store, "player").await {
+            for (key, value) in &meta.indexed_data {
+                let (tag, value) = match value {
+                    Value::String(s) => ("s", s.clone()),
+                    Value::Number(n) => ("n", n.to_string()),
+                    Value::Bool(b) => (if *b { "t" } else { "f" }, u8::from(*b).to_string()),
+                    _ => continue,
+                };
+                expected.insert((meta.resource_id.clone(), key.clone(), tag.to_owned(), value));
+            }
+        }
+        let url = format!("sqlite://{}", path.display());
+        let mut conn = sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("open the sqlite file");
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT resource_id, path, tag, CAST(value AS TEXT) FROM index_values \
+             WHERE model = 'player' AND kind = 0",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .expect("read index_values");
+        let actual: BTreeSet<_> = rows.into_iter().collect();
+        let missing: Vec<_> = expected.difference(&actual).collect();
+        let stale: Vec<_> = actual.difference(&expected).collect();
+        assert!(
+            missing.is_empty() && stale.is_empty(),
+            "sqlite index rows disagree with the metas: missing {missing:?}, stale {stale:?}"
+        );
+    }
+
     /// The unique entry the store should hold for `name` held by `id`.
     pub fn expected_entry(&self, name: &str, id: &str) -> (String, String, String) {
         let key = Value::String(name.to_owned()).to_string();

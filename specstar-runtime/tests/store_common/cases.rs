@@ -446,6 +446,188 @@ pub async fn cas_holds_under_concurrent_updates(store: Arc<dyn ResourceStore>) {
     );
 }
 
+/// Many concurrent commits, half of them doomed (a taken unique value, a stale
+/// compare-and-set): each gets its own answer and the failed ones leave nothing behind, however
+/// the store groups them (SQLite batches concurrent commits into one transaction).
+pub async fn concurrent_commits_fail_alone(store: Arc<dyn ResourceStore>) {
+    // 16 holders of `held-k`; holders 0..8 already have a revision 2.
+    let mut first = Vec::new();
+    for k in 0..16 {
+        let id = format!("item:held{k}");
+        let meta = create(
+            &*store,
+            "item",
+            &id,
+            json!({"name": format!("held-{k}")}),
+            0,
+            "a",
+        )
+        .await;
+        if k < 8 {
+            update(
+                &*store,
+                "item",
+                &meta,
+                json!({"name": format!("held-{k}"), "level": -1}),
+            )
+            .await;
+        }
+        first.push(meta);
+    }
+    enum Expect {
+        Ok,
+        Unique(String),
+        Conflict,
+    }
+    let mut commits = Vec::new();
+    for (k, held) in first.iter().enumerate() {
+        let fresh = new_meta(
+            &format!("item:new{k}"),
+            json!({"name": format!("new-{k}")}),
+            1,
+            "b",
+        );
+        commits.push((create_commit(&fresh, b"n"), Expect::Ok));
+        let dup = new_meta(
+            &format!("item:dup{k}"),
+            json!({"name": format!("held-{k}")}),
+            1,
+            "b",
+        );
+        commits.push((
+            create_commit(&dup, b"d"),
+            Expect::Unique(held.resource_id.clone()),
+        ));
+        // Built on revision 1: stale for holders 0..8, current for 8..16.
+        let next = update_commit(
+            held,
+            json!({"name": format!("held-{k}"), "level": k}),
+            b"u",
+        );
+        commits.push((next, if k < 8 { Expect::Conflict } else { Expect::Ok }));
+    }
+    let mut handles = Vec::new();
+    for (commit, expect) in commits {
+        let store = store.clone();
+        let id = commit.meta.resource_id.clone();
+        handles.push((
+            id,
+            expect,
+            tokio::spawn(async move { store.commit("item", commit).await }),
+        ));
+    }
+    for (id, expect, handle) in handles {
+        match (expect, handle.await.expect("task")) {
+            (Expect::Ok, Ok(())) | (Expect::Conflict, Err(Error::Conflict { .. })) => {}
+            (Expect::Unique(holder), Err(err)) => {
+                let name = store
+                    .load_meta("item", &holder)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .indexed_data["name"]
+                    .clone();
+                assert_unique_violation(err, "name", name, &holder);
+                assert!(
+                    store.load_meta("item", &id).await.unwrap().is_none(),
+                    "{id} left a meta"
+                );
+                let left = store.list_revisions("item", &id).await.unwrap();
+                assert!(left.is_empty(), "{id} left revisions {left:?}");
+            }
+            (_, other) => panic!("commit of {id}: unexpected {other:?}"),
+        }
+    }
+    for (k, held) in first.iter().enumerate() {
+        let fresh = store
+            .load_meta("item", &format!("item:new{k}"))
+            .await
+            .unwrap()
+            .expect("fresh");
+        assert_eq!(fresh.indexed_data["name"], json!(format!("new-{k}")));
+        let id = &held.resource_id;
+        let meta = store.load_meta("item", id).await.unwrap().unwrap();
+        let revisions = store.list_revisions("item", id).await.unwrap();
+        assert_eq!((meta.total_revision_count, revisions.len()), (2, 2), "{id}");
+        let level = if k < 8 { json!(-1) } else { json!(k) };
+        assert_eq!(
+            meta.indexed_data["level"], level,
+            "{id}: the winning update"
+        );
+    }
+    assert_eq!(store.count("item", &Query::default()).await.unwrap(), 32);
+}
+
+/// `load_current` agrees with `load_meta` + `load_revision`, deleted resources included.
+pub async fn load_current_reads_meta_and_revision_together(store: &dyn ResourceStore) {
+    assert!(
+        store
+            .load_current("item", "item:none")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let m1 = create(store, "item", "item:1", json!({"name": "a"}), 0, "a").await;
+    let m2 = update(store, "item", &m1, json!({"name": "b", "level": 2})).await;
+    let deleted = set_deleted(store, "item", &m2, true).await.unwrap();
+    let (meta, revision) = store
+        .load_current("item", "item:1")
+        .await
+        .unwrap()
+        .expect("found");
+    assert_eq!(meta, deleted);
+    let expected = store
+        .load_revision("item", &m2.current_revision_id)
+        .await
+        .unwrap();
+    assert_eq!(revision, expected);
+    assert_eq!(
+        revision.expect("current revision").info.revision_id,
+        "item:1:2"
+    );
+}
+
+/// `load_revisions` returns the stored revisions among the ids asked for, skipping unknown ones.
+pub async fn load_revisions_reads_a_page_at_once(store: &dyn ResourceStore) {
+    assert!(store.load_revisions("item", &[]).await.unwrap().is_empty());
+    let m1 = create(store, "item", "item:1", json!({"name": "a"}), 0, "a").await;
+    let m1b = update(store, "item", &m1, json!({"name": "a2"})).await;
+    let m2 = create(store, "item", "item:2", json!({"name": "b"}), 0, "a").await;
+    let asked = vec![
+        m1b.current_revision_id.clone(),
+        "item:9:1".to_owned(),
+        m2.current_revision_id.clone(),
+        m1.current_revision_id.clone(),
+    ];
+    let mut found: Vec<String> = store
+        .load_revisions("item", &asked)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            assert_eq!(
+                r.data,
+                if r.info.revision_id.ends_with(":2") {
+                    b"updated".to_vec()
+                } else {
+                    r.info.resource_id.as_bytes().to_vec()
+                }
+            );
+            r.info.revision_id
+        })
+        .collect();
+    found.sort();
+    assert_eq!(found, ["item:1:1", "item:1:2", "item:2:1"]);
+    // Another model's revisions are not visible under this one.
+    assert!(
+        store
+            .load_revisions("other", &asked)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 // ---------------------------------------------------------------- queries
 
 /// Five items covering present / null / absent values of every kind.

@@ -210,16 +210,41 @@ impl ModelHandle {
             .store
             .load_revision(self.name(), &meta.current_revision_id)
             .await?
-            .ok_or_else(|| Error::Storage {
-                backend: self.backend(),
-                message: format!(
-                    "current revision `{}` of {} `{}` is missing",
-                    meta.current_revision_id,
-                    self.name(),
-                    meta.resource_id
-                ),
-                source: None,
-            })
+            .ok_or_else(|| self.current_missing(meta))
+    }
+
+    /// A meta whose current revision is absent: a broken store, not a user error.
+    fn current_missing(&self, meta: &ResourceMeta) -> Error {
+        Error::Storage {
+            backend: self.backend(),
+            message: format!(
+                "current revision `{}` of {} `{}` is missing",
+                meta.current_revision_id,
+                self.name(),
+                meta.resource_id
+            ),
+            source: None,
+        }
+    }
+
+    /// The meta of `id` and its current revision, read together; a deleted resource is
+    /// `Error::Deleted` unless `include_deleted`.
+    async fn meta_and_current(
+        &self,
+        id: &str,
+        include_deleted: bool,
+    ) -> Result<(ResourceMeta, StoredRevision)> {
+        let (meta, revision) = self
+            .app
+            .store
+            .load_current(self.name(), id)
+            .await?
+            .ok_or_else(|| self.not_found(id))?;
+        if meta.is_deleted && !include_deleted {
+            return Err(self.deleted(id));
+        }
+        let revision = revision.ok_or_else(|| self.current_missing(&meta))?;
+        Ok((meta, revision))
     }
 
     /// Decode a stored revision into the canonical JSON value.

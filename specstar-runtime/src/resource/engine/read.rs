@@ -38,13 +38,16 @@ impl ModelHandle {
         };
         let ctx = self.begin(action, parts).await?;
         let result = async {
-            let meta = self.meta_any(id).await?;
-            if meta.is_deleted && !options.include_deleted {
-                return Err(self.deleted(id));
-            }
-            let revision = match &options.revision_id {
-                Some(revision_id) => self.revision(id, revision_id).await?,
-                None => self.current_revision(&meta).await?,
+            let (meta, revision) = match &options.revision_id {
+                Some(revision_id) => {
+                    let meta = self.meta_any(id).await?;
+                    if meta.is_deleted && !options.include_deleted {
+                        return Err(self.deleted(id));
+                    }
+                    (meta, self.revision(id, revision_id).await?)
+                }
+                // The common read: meta and current revision in one store read.
+                None => self.meta_and_current(id, options.include_deleted).await?,
             };
             Ok(Resource {
                 data: self.decode(&revision)?,
@@ -119,9 +122,26 @@ impl ModelHandle {
         let ctx = self.begin(action, parts).await?;
         let result = async {
             let metas = self.find_metas(query).await?;
+            // The current revisions of the page in one store read.
+            let wanted: Vec<String> = metas
+                .iter()
+                .map(|m| m.current_revision_id.clone())
+                .collect();
+            let mut revisions: std::collections::HashMap<String, crate::storage::StoredRevision> =
+                self.app
+                    .store
+                    .load_revisions(self.name(), &wanted)
+                    .await?
+                    .into_iter()
+                    .map(|r| (r.info.revision_id.clone(), r))
+                    .collect();
             let mut found = Vec::with_capacity(metas.len());
             for meta in metas {
-                let revision = self.current_revision(&meta).await?;
+                let revision = match revisions.remove(&meta.current_revision_id) {
+                    Some(revision) => revision,
+                    // Missing from the batch: read it alone (reports a broken store).
+                    None => self.current_revision(&meta).await?,
+                };
                 found.push(Resource {
                     data: self.decode(&revision)?,
                     info: revision.info,

@@ -162,8 +162,7 @@ impl ModelHandle {
         let needs_current = matches!(new_data, NewData::From(_)) || model.has_constraints();
         let _turn = self.app.write_locks.lock(self.name(), id).await;
         for attempt in 0..MAX_WRITE_ATTEMPTS {
-            let meta = self.meta_live(id).await?;
-            let current = self.current_revision(&meta).await?;
+            let (meta, current) = self.meta_and_current(id, false).await?;
             let current_data = if needs_current {
                 Some(self.decode(&current)?)
             } else {
@@ -292,8 +291,7 @@ impl ModelHandle {
         let model = &self.engine.model_type;
         let _turn = self.app.write_locks.lock(self.name(), id).await;
         for attempt in 0..MAX_WRITE_ATTEMPTS {
-            let meta = self.meta_live(id).await?;
-            let current = self.current_revision(&meta).await?;
+            let (meta, current) = self.meta_and_current(id, false).await?;
             let current_status = current.info.status;
             if current_status == RevisionStatus::Stable
                 && change.status != Some(RevisionStatus::Draft)

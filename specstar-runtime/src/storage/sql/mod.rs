@@ -314,18 +314,7 @@ pub(crate) trait Dialect: Send + Sync {
     fn data_text(&self, path: &str) -> Frag;
     /// "The value at `path` is a scalar equal to `v`" (two-valued).
     fn data_equals(&self, path: &str, v: Scalar<'_>) -> Pred {
-        match v {
-            Scalar::Bool(true) => self.data_tag_in(path, Tags::TRUE),
-            Scalar::Bool(false) => self.data_tag_in(path, Tags::FALSE),
-            Scalar::Number(n) => Pred::guarded(
-                self.data_tag_in(path, Tags::NUMBER),
-                self.data_number_cmp(path, "=", n),
-            ),
-            Scalar::String(s) => Pred::guarded(
-                self.data_tag_in(path, Tags::STRING),
-                self.text_compare(self.data_text(path), "=", s),
-            ),
-        }
+        typed_equals(self, path, v)
     }
     /// "The value at `path` is a list with an element equal to `v`" (two-valued).
     fn data_list_contains(&self, path: &str, v: Scalar<'_>) -> Pred;
@@ -353,6 +342,23 @@ pub(crate) trait Dialect: Send + Sync {
 
     /// `LIMIT … OFFSET …`.
     fn limit_offset(&self, limit: Option<usize>, offset: usize) -> Frag;
+}
+
+/// "The value at `path` is a scalar equal to `v`" from the dialect's type test and comparisons
+/// (the default [`Dialect::data_equals`]).
+pub(crate) fn typed_equals<D: Dialect + ?Sized>(d: &D, path: &str, v: Scalar<'_>) -> Pred {
+    match v {
+        Scalar::Bool(true) => d.data_tag_in(path, Tags::TRUE),
+        Scalar::Bool(false) => d.data_tag_in(path, Tags::FALSE),
+        Scalar::Number(n) => Pred::guarded(
+            d.data_tag_in(path, Tags::NUMBER),
+            d.data_number_cmp(path, "=", n),
+        ),
+        Scalar::String(s) => Pred::guarded(
+            d.data_tag_in(path, Tags::STRING),
+            d.text_compare(d.data_text(path), "=", s),
+        ),
+    }
 }
 
 /// How a compared field is reached.

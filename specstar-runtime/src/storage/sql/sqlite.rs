@@ -8,12 +8,131 @@
 //!   (sqlx's `regexp` feature: the Rust `regex` crate, `is_match` = search semantics).
 //! - A key containing `"` cannot be written in a SQLite JSON path; such keys are refused at
 //!   `register_model`, and a query on one reads as *Absent* (it cannot be indexed here).
+//!
+//! # The index table
+//!
+//! `json_extract(indexed_data, ?)` with a bound path cannot use an index (an expression index
+//! would need the path written into the SQL text). So equality and list membership — the
+//! common, selective searches — go through `{p}index_values`, one row per scalar value (and per
+//! scalar element of a list value) of every key of every meta's `indexed_data`:
+//!
+//! | column | holds |
+//! |---|---|
+//! | `model`, `resource_id` | whose value it is |
+//! | `path` | the `indexed_data` key |
+//! | `tag` | `'n'` number, `'s'` string, `'t'` true, `'f'` false |
+//! | `value` | the number or string as SQLite reads it from the JSON (`1` and `1.0` compare equal); 1/0 for booleans |
+//! | `kind` | 0: the value itself, 1: an element of a list value |
+//!
+//! `PRIMARY KEY (model, path, tag, value, kind, resource_id)` (`WITHOUT ROWID`), so
+//! `T(path == v)` is one index seek: `resource_id IN (SELECT … WHERE model = ? AND path = ? AND
+//! tag = ? AND value = ? AND kind = 0)`, with every part bound. The rows are derived by SQLite's
+//! own JSON reader ([`index_rows`]) from the meta's `indexed_data`, in the same transaction that
+//! writes the meta (delete the resource's rows, insert the new ones), so they never disagree
+//! with the meta; the equality semantics are those `json_extract` gives (numbers numerically,
+//! strings exactly, booleans apart from numbers).
 
 use super::{Bind, Dialect, Frag, Pred, Tags, number_bind};
 use crate::query::Direction;
 
-/// The SQLite dialect.
-pub(crate) struct Sqlite;
+/// The SQLite dialect; with an [`IndexLookup`], equality and list membership on data paths
+/// use the index table.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Sqlite {
+    pub index: Option<IndexLookup>,
+}
+
+/// Where a search finds the index table rows of its model.
+#[derive(Debug, Clone)]
+pub(crate) struct IndexLookup {
+    /// The quoted index table name.
+    pub table: String,
+    pub model: String,
+}
+
+impl IndexLookup {
+    /// "A row of `kind` for `path` holds `v`": `resource_id IN (SELECT …)`.
+    fn holds(&self, path: &str, kind: i64, v: super::Scalar<'_>) -> Frag {
+        let (tag, value) = match v {
+            super::Scalar::Bool(true) => ("'t'", Bind::Int(1)),
+            super::Scalar::Bool(false) => ("'f'", Bind::Int(0)),
+            super::Scalar::Number(n) => ("'n'", number_bind(n)),
+            super::Scalar::String(s) => ("'s'", Bind::Text(s.to_owned())),
+        };
+        Frag::new()
+            .sql("resource_id IN (SELECT i.resource_id FROM ")
+            .sql(self.table.clone())
+            .sql(" AS i WHERE i.model = ")
+            .bind(Bind::Text(self.model.clone()))
+            .sql(" AND i.path = ")
+            .bind(Bind::Text(path.to_owned()))
+            .sql(" AND i.tag = ")
+            .sql(tag)
+            .sql(" AND i.value = ")
+            .bind(value)
+            .sql(" AND i.kind = ")
+            .bind(Bind::Int(kind))
+            .sql(")")
+    }
+}
+
+/// Where [`index_rows`] reads `indexed_data` from.
+pub(crate) enum IndexSource<'a> {
+    /// One meta being written: its model, resource id and `indexed_data` JSON.
+    Meta {
+        model: &'a str,
+        resource_id: &'a str,
+        indexed_data: String,
+    },
+    /// Every row of the (quoted) metas table (the backfill of a new index table).
+    Table(&'a str),
+}
+
+/// `INSERT OR IGNORE INTO <index table> (…) SELECT …`: the index rows of `source` (duplicates
+/// such as `[1, 1.0]` collapse on the primary key).
+pub(crate) fn index_rows(index_table: &str, source: IndexSource<'_>) -> Frag {
+    const TAG: &str = "CASE {t}.type WHEN 'integer' THEN 'n' WHEN 'real' THEN 'n' \
+                       WHEN 'text' THEN 's' WHEN 'true' THEN 't' ELSE 'f' END";
+    const VALUE: &str = "CASE {t}.type WHEN 'true' THEN 1 WHEN 'false' THEN 0 ELSE {t}.atom END";
+    const SCALAR: &str = "('integer', 'real', 'text', 'true', 'false')";
+    let columns = |t: &str| format!("{}, {}", TAG.replace("{t}", t), VALUE.replace("{t}", t));
+    let (owner, from) = match &source {
+        IndexSource::Meta {
+            model,
+            resource_id,
+            indexed_data,
+        } => (
+            Frag::new()
+                .bind(Bind::Text((*model).to_owned()))
+                .sql(", ")
+                .bind(Bind::Text((*resource_id).to_owned())),
+            Frag::new()
+                .sql("json_each(")
+                .bind(Bind::Text(indexed_data.clone()))
+                .sql(") AS j"),
+        ),
+        IndexSource::Table(metas) => (
+            Frag::new().sql("m.model, m.resource_id"),
+            Frag::new()
+                .sql(format!("{metas} AS m, "))
+                .sql("json_each(m.indexed_data) AS j"),
+        ),
+    };
+    Frag::new()
+        .sql(format!(
+            "INSERT OR IGNORE INTO {index_table} (model, resource_id, path, tag, value, kind) SELECT "
+        ))
+        .frag(owner.clone())
+        .sql(format!(", j.key, {}, 0 FROM ", columns("j")))
+        .frag(from.clone())
+        .sql(format!(" WHERE j.type IN {SCALAR} UNION ALL SELECT "))
+        .frag(owner)
+        .sql(format!(", j.key, {}, 1 FROM ", columns("e")))
+        .frag(from)
+        .sql(format!(
+            ", json_each(j.value) AS e WHERE j.type = 'array' AND e.type IN {SCALAR}"
+        ))
+}
 
 /// The JSON path of a flat `indexed_data` key, `None` when SQLite cannot express it.
 pub(crate) fn json_path(key: &str) -> Option<String> {
@@ -87,10 +206,21 @@ impl Dialect for Sqlite {
         extract(path)
     }
 
+    fn data_equals(&self, path: &str, v: super::Scalar<'_>) -> Pred {
+        match (&self.index, json_path(path)) {
+            (Some(index), Some(_)) => Pred::Sql(index.holds(path, 0, v)),
+            _ => super::typed_equals(self, path, v),
+        }
+    }
+
     fn data_list_contains(&self, path: &str, v: super::Scalar<'_>) -> Pred {
         let Some(p) = json_path(path) else {
             return Pred::Const(false);
         };
+        if let Some(index) = &self.index {
+            // Element rows exist only for list values.
+            return Pred::Sql(index.holds(path, 1, v));
+        }
         // `x IN (SELECT …)` rather than `EXISTS (…)`: SQLite 3.51 (bundled) ignores OFFSET on
         // some queries whose WHERE has `EXISTS (SELECT … FROM json_each(…))`.
         let (needle, filter) = match v {

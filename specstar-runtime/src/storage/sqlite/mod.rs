@@ -1,0 +1,762 @@
+//! The SQLite backend (the embedded default): one database file in WAL mode.
+//!
+//! # Tables (`{p}` = the table prefix, empty by default)
+//!
+//! | table | columns | keys |
+//! |---|---|---|
+//! | `{p}metas` | `model`, `resource_id`, every meta field as a real column (times as wire-format text, `is_deleted` 0/1), `indexed_data` (JSON text) | `PRIMARY KEY (model, resource_id)`, index `(model, created_time, resource_id)` |
+//! | `{p}revisions` | `seq` (insertion order), `revision_id`, `model`, `resource_id`, `info` (the `RevisionInfo` as JSON), `data` (payload bytes) | `seq INTEGER PRIMARY KEY`, `revision_id UNIQUE`, index `(model, resource_id, seq)` |
+//! | `{p}unique_values` | `model`, `field`, `value` (canonical JSON text), `resource_id` | `PRIMARY KEY (model, field, value)`, index `(model, resource_id)` |
+//! | `{p}index_values` | `model`, `path`, `tag`, `value`, `kind`, `resource_id`: one row per scalar indexed value (see `storage::sql::sqlite`) | `PRIMARY KEY (model, path, tag, value, kind, resource_id)` `WITHOUT ROWID`, index `(model, resource_id)` |
+//!
+//! `unique_values` holds one row per unique field with a non-null value of each non-deleted
+//! resource; the primary key makes the database refuse a second holder, so two processes writing
+//! the same file cannot both win.
+//!
+//! # Search
+//!
+//! Conditions are translated to SQL (`sql::where_clause`); equality and list membership on data
+//! paths read the index table, so an equality search returning 20 of 100k resources is an index
+//! seek plus 20 primary-key lookups. The rows of the index table are written in the same
+//! transaction as the meta; a file without the table gets it built from the metas at open.
+//! Planner statistics for our indexes are seeded when missing (see `planner_statistics`), so
+//! SQLite picks those plans before anyone runs `ANALYZE`.
+//!
+//! # Durability
+//!
+//! WAL with `synchronous=NORMAL` (the default) makes every acknowledged commit survive a crash of
+//! the process (`kill -9`): the commit is in the WAL file before `commit` returns. After a
+//! *power loss or OS crash*, the last commits before the failure may be lost (never corrupted),
+//! because the WAL is only fsynced at checkpoints. [`SqliteSynchronous::Full`] fsyncs the WAL on
+//! every commit and closes that window, at the cost of one fsync per transaction.
+//!
+//! # Writers: group commit
+//!
+//! All writes of one store go through a single writer (`sqlite::writer`) with its own connection, so
+//! writers of one process never contend for SQLite's lock; other processes wait up to the busy
+//! timeout. The writer batches concurrent commits into one `BEGIN IMMEDIATE … COMMIT`
+//! transaction, each commit in its own savepoint, so a failing commit (a lost compare-and-set, a
+//! unique violation) fails alone while the others of its batch commit. Reads use a separate
+//! pool of connections and see a write as soon as its caller has been answered.
+
+mod writer;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::RwLock;
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteRow,
+};
+use sqlx::{AssertSqlSafe, Row, Sqlite};
+
+use self::writer::{Outcome, Work, Writer};
+use super::sql::commit::TableNames;
+use super::sql::meta_row::{META_COLUMNS, MetaRow, check_identifier};
+use super::sql::sqlite::{IndexLookup, IndexSource};
+use super::sql::{self, Bind, Frag};
+use super::{Commit, ImportMode, ImportOutcome, ImportedResource, ResourceStore, StoredRevision};
+use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
+use crate::query::Query;
+use crate::resource::ResourceDescriptor;
+
+const BACKEND: &str = "sqlite";
+
+/// How hard SQLite syncs to disk on commit (see the module docs for the trade-off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSynchronous {
+    /// Survives a process crash; the last commits may be lost on power loss (the default).
+    #[default]
+    Normal,
+    /// Survives power loss too: one fsync per commit.
+    Full,
+}
+
+/// Where the database lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqliteLocation {
+    /// A database file (created when missing).
+    File(PathBuf),
+    /// A private in-memory database, gone when the store is dropped.
+    Memory,
+}
+
+/// Options of a [`SqliteStore`].
+///
+/// ```
+/// use specstar_runtime::storage::sqlite::{SqliteOptions, SqliteSynchronous};
+/// let options = SqliteOptions::file("app.db").synchronous(SqliteSynchronous::Full);
+/// assert_eq!(options.table_prefix, "");
+/// ```
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    pub location: SqliteLocation,
+    pub synchronous: SqliteSynchronous,
+    /// How long a write waits for another process's lock before failing (default 5 s).
+    pub busy_timeout: Duration,
+    /// Prefix of the table names (letters, digits, `_`), so two apps can share one file.
+    pub table_prefix: String,
+    /// Size of the read pool (default 4; in-memory databases use one connection).
+    pub read_connections: u32,
+}
+
+impl SqliteOptions {
+    /// A database file at `path`.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        SqliteOptions {
+            location: SqliteLocation::File(path.into()),
+            synchronous: SqliteSynchronous::Normal,
+            busy_timeout: Duration::from_secs(5),
+            table_prefix: String::new(),
+            read_connections: 4,
+        }
+    }
+
+    /// A private in-memory database.
+    pub fn memory() -> Self {
+        SqliteOptions {
+            location: SqliteLocation::Memory,
+            ..SqliteOptions::file("")
+        }
+    }
+
+    /// Set the sync mode.
+    pub fn synchronous(mut self, synchronous: SqliteSynchronous) -> Self {
+        self.synchronous = synchronous;
+        self
+    }
+
+    /// Set the table prefix.
+    pub fn table_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.table_prefix = prefix.into();
+        self
+    }
+}
+
+fn table_names(prefix: &str) -> TableNames {
+    TableNames {
+        metas: format!("\"{prefix}metas\""),
+        revisions: format!("\"{prefix}revisions\""),
+        unique: format!("\"{prefix}unique_values\""),
+        index_values: Some(format!("\"{prefix}index_values\"")),
+    }
+}
+
+/// A [`ResourceStore`] in one SQLite database file.
+///
+/// ```no_run
+/// # async fn demo() -> specstar_runtime::Result<()> {
+/// use specstar_runtime::storage::sqlite::{SqliteOptions, SqliteStore};
+/// let store = SqliteStore::open(SqliteOptions::file("specstar.db")).await?;
+/// # Ok(()) }
+/// ```
+pub struct SqliteStore {
+    read: SqlitePool,
+    writer: Writer,
+    tables: Arc<TableNames>,
+    reads: PointReads,
+    models: RwLock<HashMap<String, &'static ResourceDescriptor>>,
+}
+
+fn db_error(action: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
+    let action = action.into();
+    move |e| Error::storage(BACKEND, action, e)
+}
+
+impl SqliteStore {
+    /// Open (creating when missing) the database and its tables.
+    pub async fn open(options: SqliteOptions) -> Result<Self> {
+        check_identifier("table prefix", &options.table_prefix, true, 40)?;
+        let base = match &options.location {
+            SqliteLocation::File(path) => SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true),
+            SqliteLocation::Memory => SqliteConnectOptions::from_str("sqlite::memory:")
+                .map_err(db_error("open an in-memory database"))?,
+        };
+        let connect = base
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(match options.synchronous {
+                SqliteSynchronous::Normal => sqlx::sqlite::SqliteSynchronous::Normal,
+                SqliteSynchronous::Full => sqlx::sqlite::SqliteSynchronous::Full,
+            })
+            .busy_timeout(options.busy_timeout)
+            .foreign_keys(false)
+            // Savepoints (one per commit of a batch) journal the pages they change: in memory,
+            // not in a temporary file (a third of a commit's CPU went to those writes).
+            .pragma("temp_store", "memory")
+            // 16 MiB of page cache per connection (the default is 2 MiB).
+            .pragma("cache_size", "-16384")
+            .with_regexp();
+        let what = match &options.location {
+            SqliteLocation::File(path) => format!("open database file `{}`", path.display()),
+            SqliteLocation::Memory => "open an in-memory database".to_owned(),
+        };
+        let single = |pool: SqlitePoolOptions| {
+            pool.max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        };
+        // The writer first: it creates the tables and seeds planner statistics, which read
+        // connections load when they open.
+        // A file database checkpoints its WAL from a connection of its own, in the background
+        // (see `writer`): the writer connection does not checkpoint on commit.
+        let file = matches!(options.location, SqliteLocation::File(_));
+        let write_options = if file {
+            connect.clone().pragma("wal_autocheckpoint", "0")
+        } else {
+            connect.clone()
+        };
+        let write = single(SqlitePoolOptions::new())
+            .connect_with(write_options)
+            .await
+            .map_err(db_error(what.clone()))?;
+        let checkpoints = match file {
+            true => Some(
+                single(SqlitePoolOptions::new())
+                    .connect_with(connect.clone())
+                    .await
+                    .map_err(db_error(what.clone()))?,
+            ),
+            false => None,
+        };
+        let tables = Arc::new(table_names(&options.table_prefix));
+        let writer = Writer::start(write.clone(), checkpoints, tables.clone())?;
+        create_tables(&writer, &tables).await?;
+        let read = match options.location {
+            // One private database per connection: reads share the writer's connection.
+            SqliteLocation::Memory => write,
+            SqliteLocation::File(_) => SqlitePoolOptions::new()
+                .max_connections(options.read_connections.max(1))
+                .connect_with(connect)
+                .await
+                .map_err(db_error(what))?,
+        };
+        Ok(SqliteStore {
+            read,
+            writer,
+            reads: PointReads::new(&tables),
+            tables,
+            models: RwLock::new(HashMap::new()),
+        })
+    }
+
+    /// How many write transactions this store has run. With concurrent writers it grows more
+    /// slowly than the number of commits: group commit put several in one transaction.
+    pub fn write_transactions(&self) -> u64 {
+        self.writer.batches()
+    }
+
+    /// Open the database file at `path` with default options.
+    pub async fn open_file(path: impl Into<PathBuf>) -> Result<Self> {
+        Self::open(SqliteOptions::file(path)).await
+    }
+
+    /// A private in-memory database.
+    pub async fn in_memory() -> Result<Self> {
+        Self::open(SqliteOptions::memory()).await
+    }
+
+    /// The dialect for searching `model` (equality through the index table).
+    fn dialect(&self, model: &str) -> sql::sqlite::Sqlite {
+        sql::sqlite::Sqlite {
+            index: self.tables.index_values.as_ref().map(|table| IndexLookup {
+                table: table.clone(),
+                model: model.to_owned(),
+            }),
+        }
+    }
+
+    fn descriptor(&self, model: &str) -> Option<&'static ResourceDescriptor> {
+        self.models.read().get(model).copied()
+    }
+
+    /// The descriptor of `model`, which writes need (unique and index entries).
+    fn registered(&self, model: &str) -> Result<&'static ResourceDescriptor> {
+        self.descriptor(model).ok_or_else(|| {
+            Error::config(format!(
+                "model `{model}` is not registered with the sqlite store (call register_model first)"
+            ))
+        })
+    }
+
+    fn select_metas(&self) -> String {
+        format!(
+            "SELECT {} FROM {}",
+            META_COLUMNS[1..].join(", "),
+            self.tables.metas
+        )
+    }
+}
+
+/// The statements of the point reads, built once per store.
+struct PointReads {
+    meta: String,
+    revision: String,
+    current: String,
+    revisions: String,
+}
+
+impl PointReads {
+    fn new(t: &TableNames) -> Self {
+        let meta_columns = |alias: &str| {
+            META_COLUMNS[1..]
+                .iter()
+                .map(|c| format!("{alias}{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        PointReads {
+            meta: format!(
+                "SELECT {} FROM {} WHERE model = ? AND resource_id = ?",
+                meta_columns(""),
+                t.metas
+            ),
+            revision: format!(
+                "SELECT info, data FROM {} WHERE revision_id = ? AND model = ?",
+                t.revisions
+            ),
+            current: format!(
+                "SELECT {}, r.info AS info, r.data AS data FROM {} AS m LEFT JOIN {} AS r \
+                 ON r.revision_id = m.current_revision_id AND r.model = m.model \
+                 WHERE m.model = ? AND m.resource_id = ?",
+                meta_columns("m."),
+                t.metas,
+                t.revisions
+            ),
+            revisions: format!(
+                "SELECT revision_id, info FROM {} WHERE model = ? AND resource_id = ? ORDER BY seq",
+                t.revisions
+            ),
+        }
+    }
+}
+
+async fn create_tables(writer: &Writer, t: &TableNames) -> Result<()> {
+    let m = &t.metas;
+    let r = &t.revisions;
+    let u = &t.unique;
+    let iv = t.index_values.as_deref().unwrap_or_default();
+    let raw = |name: &str| name.trim_matches('"').to_owned();
+    let mut statements = vec![
+        format!(
+            "CREATE TABLE IF NOT EXISTS {m} (
+                model TEXT NOT NULL,
+                resource_id TEXT NOT NULL,
+                current_revision_id TEXT NOT NULL,
+                schema_version TEXT,
+                total_revision_count INTEGER NOT NULL,
+                created_time TEXT NOT NULL,
+                updated_time TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                updated_by TEXT NOT NULL,
+                is_deleted INTEGER NOT NULL,
+                indexed_data TEXT NOT NULL,
+                rev_status TEXT NOT NULL,
+                rev_created_by TEXT NOT NULL,
+                rev_updated_by TEXT NOT NULL,
+                rev_created_time TEXT NOT NULL,
+                rev_updated_time TEXT NOT NULL,
+                PRIMARY KEY (model, resource_id)
+            )"
+        ),
+        format!(
+            "CREATE INDEX IF NOT EXISTS \"{}_by_created\" ON {m} (model, created_time, resource_id)",
+            raw(m)
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {r} (
+                seq INTEGER PRIMARY KEY,
+                revision_id TEXT NOT NULL UNIQUE,
+                model TEXT NOT NULL,
+                resource_id TEXT NOT NULL,
+                info TEXT NOT NULL,
+                data BLOB NOT NULL
+            )"
+        ),
+        format!(
+            "CREATE INDEX IF NOT EXISTS \"{}_by_resource\" ON {r} (model, resource_id, seq)",
+            raw(r)
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {u} (
+                model TEXT NOT NULL,
+                field TEXT NOT NULL,
+                value TEXT NOT NULL,
+                resource_id TEXT NOT NULL,
+                PRIMARY KEY (model, field, value)
+            )"
+        ),
+        format!(
+            "CREATE INDEX IF NOT EXISTS \"{}_by_resource\" ON {u} (model, resource_id)",
+            raw(u)
+        ),
+        // `value` has no declared type (no affinity): numbers stay numbers, text stays text.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {iv} (
+                model TEXT NOT NULL,
+                path TEXT NOT NULL,
+                tag TEXT NOT NULL,
+                value NOT NULL,
+                kind INTEGER NOT NULL,
+                resource_id TEXT NOT NULL,
+                PRIMARY KEY (model, path, tag, value, kind, resource_id)
+            ) WITHOUT ROWID"
+        ),
+        format!(
+            "CREATE INDEX IF NOT EXISTS \"{}_by_resource\" ON {iv} (model, resource_id)",
+            raw(iv)
+        ),
+    ];
+    statements.extend(planner_statistics(t));
+    writer
+        .write(
+            "create tables".into(),
+            Work::Setup {
+                statements,
+                // Metas written before the index table existed get their rows now.
+                backfill: Some((
+                    raw(iv),
+                    sql::sqlite::index_rows(iv, IndexSource::Table(m))
+                        .finish(&sql::sqlite::Sqlite::default()),
+                )),
+            },
+        )
+        .await
+        .map(|_| ())
+}
+
+/// Statements seeding SQLite's planner statistics (`sqlite_stat1`) for our indexes, where
+/// `ANALYZE` has not written real ones yet.
+///
+/// Without statistics SQLite assumes an equality on an index's first column selects ~10 rows,
+/// so for `model = ? AND resource_id IN (<index table lookup>) ORDER BY created_time LIMIT n` it
+/// walks `(model, created_time)` in order — every row of the model — to avoid a sort. The seeds
+/// describe what is true of any sizeable store: one `model` value covers many rows, a resource
+/// id or revision id a few, an `(path, value)` pair of the index table few. Real statistics
+/// (`ANALYZE`, `PRAGMA optimize`) replace them and lead to the same plans. `ANALYZE
+/// sqlite_schema` creates the statistics table when missing and reloads it.
+fn planner_statistics(t: &TableNames) -> Vec<String> {
+    let raw = |name: &str| name.trim_matches('"').to_owned();
+    let (m, r, u) = (raw(&t.metas), raw(&t.revisions), raw(&t.unique));
+    let mut seeds = vec![
+        (
+            m.clone(),
+            format!("sqlite_autoindex_{m}_1"),
+            "1000000 1000000 1",
+        ),
+        (m.clone(), format!("{m}_by_created"), "1000000 1000000 1 1"),
+        (r.clone(), format!("sqlite_autoindex_{r}_1"), "5000000 1"),
+        (r.clone(), format!("{r}_by_resource"), "5000000 5000000 5 1"),
+        (
+            u.clone(),
+            format!("sqlite_autoindex_{u}_1"),
+            "1000000 1000000 500000 1",
+        ),
+        (u.clone(), format!("{u}_by_resource"), "1000000 1000000 1"),
+    ];
+    if let Some(iv) = &t.index_values {
+        let iv = raw(iv);
+        seeds.push((
+            iv.clone(),
+            iv.clone(),
+            "10000000 10000000 1000000 500000 10 10 1",
+        ));
+        seeds.push((
+            iv.clone(),
+            format!("{iv}_by_resource"),
+            "10000000 10000000 10",
+        ));
+    }
+    let mut statements = vec!["ANALYZE sqlite_schema".to_owned()];
+    // Names are validated identifiers (letters, digits, `_`): safe inside quotes.
+    for (table, index, stat) in seeds {
+        statements.push(format!(
+            "INSERT INTO sqlite_stat1 (tbl, idx, stat) SELECT '{table}', '{index}', '{stat}' \
+             WHERE NOT EXISTS (SELECT 1 FROM sqlite_stat1 WHERE tbl = '{table}' AND idx = '{index}')"
+        ));
+    }
+    statements.push("ANALYZE sqlite_schema".to_owned());
+    statements
+}
+
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, Sqlite, SqliteArguments>,
+    binds: Vec<Bind>,
+) -> sqlx::query::Query<'q, Sqlite, SqliteArguments> {
+    for bind in binds {
+        query = match bind {
+            Bind::Null => query.bind(Option::<String>::None),
+            Bind::Text(s) => query.bind(s),
+            Bind::Int(i) => query.bind(i),
+            Bind::Float(f) => query.bind(f),
+            Bind::Bool(b) => query.bind(b),
+            Bind::Bytes(b) => query.bind(b),
+        };
+    }
+    query
+}
+
+fn statement(frag: Frag) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
+    let st = frag.finish(&sql::sqlite::Sqlite::default());
+    bind_all(sqlx::query(AssertSqlSafe(st.sql)), st.binds)
+}
+
+fn meta_row(row: &SqliteRow) -> std::result::Result<MetaRow, sqlx::Error> {
+    Ok(MetaRow {
+        resource_id: row.try_get("resource_id")?,
+        current_revision_id: row.try_get("current_revision_id")?,
+        schema_version: row.try_get("schema_version")?,
+        total_revision_count: row.try_get("total_revision_count")?,
+        created_time: row.try_get("created_time")?,
+        updated_time: row.try_get("updated_time")?,
+        created_by: row.try_get("created_by")?,
+        updated_by: row.try_get("updated_by")?,
+        is_deleted: row.try_get("is_deleted")?,
+        indexed_data: row.try_get("indexed_data")?,
+        rev_status: row.try_get("rev_status")?,
+        rev_created_by: row.try_get("rev_created_by")?,
+        rev_updated_by: row.try_get("rev_updated_by")?,
+        rev_created_time: row.try_get("rev_created_time")?,
+        rev_updated_time: row.try_get("rev_updated_time")?,
+    })
+}
+
+fn decode_meta(row: &SqliteRow) -> Result<ResourceMeta> {
+    meta_row(row)
+        .map_err(db_error("decode a meta row"))?
+        .into_meta(BACKEND, None)
+}
+
+/// The `info` and `data` columns of a row as a stored revision.
+fn decode_revision(row: &SqliteRow, revision_id: &str) -> Result<StoredRevision> {
+    let info: String = row
+        .try_get("info")
+        .map_err(db_error("decode a revision row"))?;
+    let data: Vec<u8> = row
+        .try_get("data")
+        .map_err(db_error("decode a revision row"))?;
+    Ok(StoredRevision {
+        info: decode_info(&info, revision_id)?,
+        data,
+    })
+}
+
+fn decode_info(json: &str, revision_id: &str) -> Result<RevisionInfo> {
+    serde_json::from_str(json).map_err(|e| Error::Storage {
+        backend: BACKEND,
+        message: format!("stored info of revision `{revision_id}` is invalid: {e}"),
+        source: Some(Box::new(e)),
+    })
+}
+
+#[async_trait::async_trait]
+impl ResourceStore for SqliteStore {
+    fn backend_name(&self) -> &'static str {
+        BACKEND
+    }
+
+    async fn register_model(&self, model: &'static ResourceDescriptor) -> Result<()> {
+        if let Some(index) = model.indexes.iter().find(|i| i.path.contains('"')) {
+            return Err(Error::config(format!(
+                "{}: the sqlite backend cannot index path `{}` (it contains `\"`)",
+                model.name, index.path
+            )));
+        }
+        // The tables are shared by every model and created at open; nothing per model yet.
+        self.models.write().insert(model.name.to_owned(), model);
+        Ok(())
+    }
+
+    async fn load_meta(&self, model: &str, resource_id: &str) -> Result<Option<ResourceMeta>> {
+        let row = sqlx::query(AssertSqlSafe(self.reads.meta.clone()))
+            .bind(model)
+            .bind(resource_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db_error(format!("load meta of {model} `{resource_id}`")))?;
+        row.map(|row| decode_meta(&row)).transpose()
+    }
+
+    async fn load_revision(
+        &self,
+        model: &str,
+        revision_id: &str,
+    ) -> Result<Option<StoredRevision>> {
+        let row = sqlx::query(AssertSqlSafe(self.reads.revision.clone()))
+            .bind(revision_id)
+            .bind(model)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db_error(format!(
+                "load revision `{revision_id}` of {model}"
+            )))?;
+        let Some(row) = row else { return Ok(None) };
+        decode_revision(&row, revision_id).map(Some)
+    }
+
+    async fn load_revisions(
+        &self,
+        model: &str,
+        revision_ids: &[String],
+    ) -> Result<Vec<StoredRevision>> {
+        if revision_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut found = Vec::with_capacity(revision_ids.len());
+        // SQLite allows 32766 parameters per statement; pages are far smaller, but stay safe.
+        for chunk in revision_ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT revision_id, info, data FROM {} WHERE model = ? AND revision_id IN ({placeholders})",
+                self.tables.revisions
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(model);
+            for revision_id in chunk {
+                query = query.bind(revision_id);
+            }
+            let rows = query
+                .fetch_all(&self.read)
+                .await
+                .map_err(db_error(format!("load revisions of {model}")))?;
+            for row in &rows {
+                let revision_id: String = row
+                    .try_get("revision_id")
+                    .map_err(db_error("decode a revision row"))?;
+                found.push(decode_revision(row, &revision_id)?);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn load_current(
+        &self,
+        model: &str,
+        resource_id: &str,
+    ) -> Result<Option<(ResourceMeta, Option<StoredRevision>)>> {
+        let row = sqlx::query(AssertSqlSafe(self.reads.current.clone()))
+            .bind(model)
+            .bind(resource_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db_error(format!("load {model} `{resource_id}`")))?;
+        let Some(row) = row else { return Ok(None) };
+        let meta = decode_meta(&row)?;
+        let info: Option<String> = row
+            .try_get("info")
+            .map_err(db_error("decode a revision row"))?;
+        let revision = match info {
+            None => None,
+            Some(_) => Some(decode_revision(&row, &meta.current_revision_id)?),
+        };
+        Ok(Some((meta, revision)))
+    }
+
+    async fn list_revisions(&self, model: &str, resource_id: &str) -> Result<Vec<RevisionInfo>> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as(AssertSqlSafe(self.reads.revisions.clone()))
+                .bind(model)
+                .bind(resource_id)
+                .fetch_all(&self.read)
+                .await
+                .map_err(db_error(format!(
+                    "list revisions of {model} `{resource_id}`"
+                )))?;
+        rows.iter()
+            .map(|(rid, info)| decode_info(info, rid))
+            .collect()
+    }
+
+    async fn commit(&self, model: &str, commit: Commit) -> Result<()> {
+        let descriptor = self.registered(model)?;
+        let action = format!("commit {model} `{}`", commit.meta.resource_id);
+        let work = Work::Commit {
+            model: model.to_owned(),
+            descriptor,
+            commit: Box::new(commit),
+        };
+        self.writer.write(action, work).await.map(|_| ())
+    }
+
+    async fn search(&self, model: &str, query: &Query) -> Result<Vec<ResourceMeta>> {
+        let d = &self.dialect(model);
+        let frag = Frag::new()
+            .sql(self.select_metas())
+            .sql(" WHERE model = ")
+            .bind(Bind::Text(model.to_owned()))
+            .sql(" AND ")
+            .frag(sql::where_clause(d, query.condition.as_ref())?)
+            .sql(" ORDER BY ")
+            .frag(sql::order_by(d, query))
+            .sql(" ")
+            .frag(sql::Dialect::limit_offset(d, query.limit, query.offset));
+        let rows = statement(frag)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db_error(format!("search {model}")))?;
+        rows.iter()
+            .map(|row| {
+                meta_row(row)
+                    .map_err(db_error("decode a meta row"))?
+                    .into_meta(BACKEND, None)
+            })
+            .collect()
+    }
+
+    async fn count(&self, model: &str, query: &Query) -> Result<u64> {
+        let d = &self.dialect(model);
+        let frag = Frag::new()
+            .sql(format!("SELECT COUNT(*) FROM {}", self.tables.metas))
+            .sql(" WHERE model = ")
+            .bind(Bind::Text(model.to_owned()))
+            .sql(" AND ")
+            .frag(sql::where_clause(d, query.condition.as_ref())?);
+        let row = statement(frag)
+            .fetch_one(&self.read)
+            .await
+            .map_err(db_error(format!("count {model}")))?;
+        let n: i64 = row.try_get(0).map_err(db_error("decode a count"))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn purge(&self, model: &str, resource_id: &str) -> Result<()> {
+        let action = format!("purge {model} `{resource_id}`");
+        let work = Work::Purge {
+            model: model.to_owned(),
+            resource_id: resource_id.to_owned(),
+        };
+        self.writer.write(action, work).await.map(|_| ())
+    }
+
+    async fn import(
+        &self,
+        model: &str,
+        resource: ImportedResource,
+        mode: ImportMode,
+    ) -> Result<ImportOutcome> {
+        let descriptor = self.registered(model)?;
+        let action = format!("import {model} `{}`", resource.meta.resource_id);
+        let work = Work::Import {
+            model: model.to_owned(),
+            descriptor,
+            resource: Box::new(resource),
+            mode,
+        };
+        match self.writer.write(action, work).await? {
+            Outcome::Imported(outcome) => Ok(outcome),
+            Outcome::Applied => Err(Error::Storage {
+                backend: BACKEND,
+                message: format!("import {model}: the writer did not report the outcome"),
+                source: None,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
