@@ -499,11 +499,7 @@ pub async fn concurrent_commits_fail_alone(store: Arc<dyn ResourceStore>) {
             Expect::Unique(held.resource_id.clone()),
         ));
         // Built on revision 1: stale for holders 0..8, current for 8..16.
-        let next = update_commit(
-            held,
-            json!({"name": format!("held-{k}"), "level": k}),
-            b"u",
-        );
+        let next = update_commit(held, json!({"name": format!("held-{k}"), "level": k}), b"u");
         commits.push((next, if k < 8 { Expect::Conflict } else { Expect::Ok }));
     }
     let mut handles = Vec::new();

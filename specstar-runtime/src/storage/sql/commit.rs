@@ -12,8 +12,9 @@
 //!
 //! A new resource skips the deletes of steps 3 and 4 (it holds nothing yet). Any error rolls
 //! the whole transaction back (the caller does that), so nothing is written.
-//! [`apply_commit`] runs the steps one by one; [`commit_script`] is the same steps as one
-//! script, which SQLite runs in one round trip to its connection thread.
+//! [`apply_commit`] runs the steps one by one (SQLite's writer calls SQLite directly, so a
+//! statement costs no round trip); [`commit_statement`] is the same steps as one PostgreSQL
+//! statement, one round trip to the server.
 
 use super::meta_row::{META_COLUMNS, meta_binds};
 use super::{Bind, Dialect, Frag, Statement};
@@ -42,7 +43,7 @@ pub(crate) struct TableNames {
 }
 
 /// The statements of one commit, built once and shared by the step-by-step path
-/// ([`apply_commit`]) and the one-round-trip script ([`commit_script`]).
+/// ([`apply_commit`]) and the one-statement PostgreSQL commit ([`commit_statement`]).
 struct Steps<'a> {
     d: &'a dyn Dialect,
     tables: &'a TableNames,
@@ -384,52 +385,6 @@ pub(crate) fn commit_statement(
         " SELECT 1 / (CASE WHEN {} = {expected} THEN 1 ELSE 0 END)",
         sum.join(" + ")
     )))
-}
-
-/// The whole of `commit` as one multi-statement script (SQLite runs it in one round trip),
-/// and how many rows it returns when every step succeeded: each checked step ends with
-/// `RETURNING 1`, so a lost compare-and-set, a reused revision id or a taken unique value shows
-/// as a missing row. The caller runs the script inside a savepoint and, when rows are missing,
-/// rolls it back and replays the commit through [`apply_commit`] for the precise error.
-pub(crate) fn commit_script(
-    d: &dyn Dialect,
-    tables: &TableNames,
-    model: &str,
-    descriptor: &ResourceDescriptor,
-    commit: &Commit,
-) -> Result<(Frag, usize)> {
-    let steps = Steps {
-        d,
-        tables,
-        model,
-        commit,
-    };
-    let mut script = steps.meta().sql(" RETURNING 1");
-    let mut expected = 1;
-    if let Some(revision) = steps.revision()? {
-        script = script.sql("; ").frag(revision).sql(" RETURNING 1");
-        expected += 1;
-    }
-    if let Some(clear) = steps.clear(&tables.unique) {
-        script = script.sql("; ").frag(clear);
-    }
-    let entries = unique_entries(descriptor, &commit.meta);
-    if !entries.is_empty() {
-        script = script
-            .sql("; ")
-            .frag(steps.claim(&entries))
-            .sql(" RETURNING 1");
-        expected += entries.len();
-    }
-    if let Some(index_table) = &tables.index_values
-        && let Some(clear) = steps.clear(index_table)
-    {
-        script = script.sql("; ").frag(clear);
-    }
-    if let Some(rows) = steps.index_rows() {
-        script = script.sql("; ").frag(rows);
-    }
-    Ok((script, expected))
 }
 
 /// Delete a resource's meta, revisions and unique entries inside `tx`.

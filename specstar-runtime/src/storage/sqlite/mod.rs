@@ -43,7 +43,6 @@ mod writer;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -54,7 +53,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{AssertSqlSafe, Row, Sqlite};
 
-use self::writer::{Outcome, Work, Writer};
+use self::writer::{Outcome, Work, Writer, WriterOptions};
 use super::sql::commit::TableNames;
 use super::sql::meta_row::{META_COLUMNS, MetaRow, check_identifier};
 use super::sql::sqlite::{IndexLookup, IndexSource};
@@ -81,7 +80,8 @@ pub enum SqliteSynchronous {
 pub enum SqliteLocation {
     /// A database file (created when missing).
     File(PathBuf),
-    /// A private in-memory database, gone when the store is dropped.
+    /// A private database, gone when the store is dropped (a file in a temporary directory,
+    /// so that the writer and the readers share it; small ones stay in the OS page cache).
     Memory,
 }
 
@@ -100,7 +100,7 @@ pub struct SqliteOptions {
     pub busy_timeout: Duration,
     /// Prefix of the table names (letters, digits, `_`), so two apps can share one file.
     pub table_prefix: String,
-    /// Size of the read pool (default 4; in-memory databases use one connection).
+    /// Size of the read pool (default 4).
     pub read_connections: u32,
 }
 
@@ -160,6 +160,8 @@ pub struct SqliteStore {
     tables: Arc<TableNames>,
     reads: PointReads,
     models: RwLock<HashMap<String, &'static ResourceDescriptor>>,
+    /// The temporary directory of a private database, removed with the store.
+    _private: Option<tempfile::TempDir>,
 }
 
 fn db_error(action: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
@@ -171,14 +173,34 @@ impl SqliteStore {
     /// Open (creating when missing) the database and its tables.
     pub async fn open(options: SqliteOptions) -> Result<Self> {
         check_identifier("table prefix", &options.table_prefix, true, 40)?;
-        let base = match &options.location {
-            SqliteLocation::File(path) => SqliteConnectOptions::new()
-                .filename(path)
-                .create_if_missing(true),
-            SqliteLocation::Memory => SqliteConnectOptions::from_str("sqlite::memory:")
-                .map_err(db_error("open an in-memory database"))?,
+        // A private database is a file in a temporary directory, removed with the store: the
+        // writer and the read connections must reach the same database, which SQLite's
+        // `:memory:` databases (one per connection) cannot give.
+        let (path, temp) = match &options.location {
+            SqliteLocation::File(path) => (path.clone(), None),
+            SqliteLocation::Memory => {
+                let temp = tempfile::Builder::new()
+                    .prefix("specstar-sqlite-")
+                    .tempdir()
+                    .map_err(|e| Error::storage(BACKEND, "create a private database", e))?;
+                (temp.path().join("private.db"), Some(temp))
+            }
         };
-        let connect = base
+        let what = format!("open database file `{}`", path.display());
+        // The writer first: it creates the file, the tables and the planner statistics, which
+        // read connections load when they open.
+        let tables = Arc::new(table_names(&options.table_prefix));
+        let writer = Writer::start(
+            &WriterOptions {
+                path: path.clone(),
+                synchronous: options.synchronous,
+                busy_timeout: options.busy_timeout,
+            },
+            tables.clone(),
+        )?;
+        create_tables(&writer, &tables).await?;
+        let connect = SqliteConnectOptions::new()
+            .filename(&path)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(match options.synchronous {
                 SqliteSynchronous::Normal => sqlx::sqlite::SqliteSynchronous::Normal,
@@ -186,63 +208,21 @@ impl SqliteStore {
             })
             .busy_timeout(options.busy_timeout)
             .foreign_keys(false)
-            // Savepoints (one per commit of a batch) journal the pages they change: in memory,
-            // not in a temporary file (a third of a commit's CPU went to those writes).
-            .pragma("temp_store", "memory")
             // 16 MiB of page cache per connection (the default is 2 MiB).
             .pragma("cache_size", "-16384")
             .with_regexp();
-        let what = match &options.location {
-            SqliteLocation::File(path) => format!("open database file `{}`", path.display()),
-            SqliteLocation::Memory => "open an in-memory database".to_owned(),
-        };
-        let single = |pool: SqlitePoolOptions| {
-            pool.max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-        };
-        // The writer first: it creates the tables and seeds planner statistics, which read
-        // connections load when they open.
-        // A file database checkpoints its WAL from a connection of its own, in the background
-        // (see `writer`): the writer connection does not checkpoint on commit.
-        let file = matches!(options.location, SqliteLocation::File(_));
-        let write_options = if file {
-            connect.clone().pragma("wal_autocheckpoint", "0")
-        } else {
-            connect.clone()
-        };
-        let write = single(SqlitePoolOptions::new())
-            .connect_with(write_options)
+        let read = SqlitePoolOptions::new()
+            .max_connections(options.read_connections.max(1))
+            .connect_with(connect)
             .await
-            .map_err(db_error(what.clone()))?;
-        let checkpoints = match file {
-            true => Some(
-                single(SqlitePoolOptions::new())
-                    .connect_with(connect.clone())
-                    .await
-                    .map_err(db_error(what.clone()))?,
-            ),
-            false => None,
-        };
-        let tables = Arc::new(table_names(&options.table_prefix));
-        let writer = Writer::start(write.clone(), checkpoints, tables.clone())?;
-        create_tables(&writer, &tables).await?;
-        let read = match options.location {
-            // One private database per connection: reads share the writer's connection.
-            SqliteLocation::Memory => write,
-            SqliteLocation::File(_) => SqlitePoolOptions::new()
-                .max_connections(options.read_connections.max(1))
-                .connect_with(connect)
-                .await
-                .map_err(db_error(what))?,
-        };
+            .map_err(db_error(what))?;
         Ok(SqliteStore {
             read,
             writer,
             reads: PointReads::new(&tables),
             tables,
             models: RwLock::new(HashMap::new()),
+            _private: temp,
         })
     }
 

@@ -110,7 +110,6 @@ async fn concurrent_commits_share_a_transaction_and_fail_alone() {
     };
     tokio::time::sleep(std::time::Duration::from_millis(30)).await;
     let before = store.writer.batches();
-    let replays = store.writer.replays();
     let mut tasks = Vec::new();
     for i in 0..40 {
         let store = store.clone();
@@ -151,9 +150,6 @@ async fn concurrent_commits_share_a_transaction_and_fail_alone() {
             );
         }
     }
-    // The 20 refused commits were replayed step by step (for their precise error); the 20
-    // others succeeded in one round trip.
-    assert_eq!(store.writer.replays() - replays, 20);
     let batches = store.writer.batches() - before;
     assert!(
         batches <= 4,

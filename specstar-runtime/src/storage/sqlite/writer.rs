@@ -1,8 +1,9 @@
 //! Group commit: the single writer of a SQLite store.
 //!
-//! Every write of a store (commits, purges, schema statements) is a [`Work`] item sent to one
-//! writer thread. The writer takes whatever has queued up while the previous batch ran (up to
-//! [`MAX_BATCH`] items, without waiting for more) and runs the batch as **one** transaction:
+//! Every write of a store (commits, purges, imports, schema statements) is a [`Work`] item sent
+//! to one writer thread. The writer takes whatever has queued up while the previous batch ran
+//! (up to [`MAX_BATCH`] items, without waiting for more) and runs the batch as **one**
+//! transaction:
 //!
 //! ```text
 //! BEGIN IMMEDIATE
@@ -12,11 +13,12 @@
 //! COMMIT                                   -- then every caller gets its own result
 //! ```
 //!
-//! A commit item is sent as one script (`sql::commit::commit_script`: every step, each checked
-//! one returning a row), so it costs one round trip to SQLite's connection thread instead of one
-//! per statement; when a row is missing (a lost compare-and-set, a taken unique value) the
-//! script is rolled back to its savepoint and the commit replayed step by step, which produces
-//! the precise error.
+//! The writer thread owns its SQLite connection (through `rusqlite`, calling SQLite directly):
+//! a statement costs no hand-off to another thread, so a commit's few statements run back to
+//! back with their prepared statements cached. (sqlx, which serves the reads, runs every
+//! connection on a worker thread of its own and answers each statement and each row through a
+//! channel; on the write path, where one thread does all the work, those hand-offs were the
+//! larger part of a commit's cost.)
 //!
 //! Each item keeps its own semantics: the compare-and-set and unique checks of a commit run
 //! against the state left by the items before it in the batch (the same state a one-by-one
@@ -30,30 +32,27 @@
 //! batch); under many concurrent callers, one transaction — one WAL append and, with
 //! `synchronous=FULL`, one fsync — serves many writes.
 //!
-//! The WAL is checkpointed by a connection of its own (`PRAGMA wal_checkpoint(PASSIVE)` after
-//! every [`CHECKPOINT_EVERY`] writes, one at a time), concurrently with the writer, instead of
-//! by the committing connection once the WAL passes 1000 pages: that work (copying pages into
-//! the database file, fsync) no longer stalls the batches behind it. Measured on 20k creates
-//! with 16 callers: ~15% more throughput, p99 latency 18 → 11 ms. A passive checkpoint never
-//! blocks writers or readers, and is crash-safe at any point (SQLite's own guarantee).
+//! The writer connection never checkpoints the WAL on commit (`wal_autocheckpoint = 0`): a
+//! checkpoint thread with a connection of its own does it every [`CHECKPOINT_EVERY`] writes, so
+//! commits do not wait for it.
 //!
-//! The writer runs on its own thread (with a current-thread Tokio runtime), so it neither
-//! depends on nor competes with the caller's runtime. It stops when the store is dropped. A
-//! caller that stops waiting (its future dropped) does not cancel its write.
+//! The writer runs on its own thread, so it neither depends on nor competes with the caller's
+//! runtime. It stops when the store is dropped. A caller that stops waiting (its future
+//! dropped) does not cancel its write.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
-use sqlx::pool::PoolConnection;
-use sqlx::sqlite::SqlitePool;
-use sqlx::{AssertSqlSafe, Row, Sqlite, SqliteConnection};
+use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{BACKEND, bind_all, db_error};
+use super::{BACKEND, SqliteSynchronous};
 use crate::model::{Error, Result};
 use crate::resource::ResourceDescriptor;
 use crate::storage::sql::commit::{self, SqlTx, TableNames};
-use crate::storage::sql::{self, Statement};
+use crate::storage::sql::{self, Bind, Statement};
 use crate::storage::{Commit, ImportMode, ImportOutcome, ImportedResource};
 
 /// Writes between two background checkpoints.
@@ -64,6 +63,9 @@ pub(super) const MAX_BATCH: usize = 256;
 
 /// How many items may wait for the writer before senders wait too (backpressure).
 const QUEUE: usize = 4 * MAX_BATCH;
+
+/// Prepared statements the writer keeps (a commit has a handful of shapes per model).
+const STATEMENT_CACHE: usize = 512;
 
 /// One write.
 pub(super) enum Work {
@@ -106,6 +108,14 @@ struct Job {
     reply: oneshot::Sender<Result<Outcome>>,
 }
 
+/// How the writer (and its checkpoint thread) open the database file.
+#[derive(Debug, Clone)]
+pub(super) struct WriterOptions {
+    pub path: PathBuf,
+    pub synchronous: SqliteSynchronous,
+    pub busy_timeout: Duration,
+}
+
 /// The handle to a store's writer thread.
 pub(super) struct Writer {
     jobs: mpsc::Sender<Job>,
@@ -117,29 +127,22 @@ pub(super) struct Writer {
 pub(super) struct Stats {
     /// Transactions run so far (one per batch).
     pub batches: AtomicU64,
-    /// Commits whose one-round-trip script failed and that were replayed step by step.
-    pub replays: AtomicU64,
     /// Background checkpoints completed.
     pub checkpoints: AtomicU64,
 }
 
 impl Writer {
-    /// Start the writer thread over `pool` (the connection(s) writes use).
-    pub(super) fn start(
-        pool: SqlitePool,
-        checkpoints: Option<SqlitePool>,
-        tables: Arc<TableNames>,
-    ) -> Result<Writer> {
+    /// Open the writer's connection (creating the file when missing) and start its thread and
+    /// the checkpoint thread.
+    pub(super) fn start(options: &WriterOptions, tables: Arc<TableNames>) -> Result<Writer> {
+        let conn = open(options, true)?;
+        let checkpointer = Checkpointer::start(options)?;
         let (jobs, queue) = mpsc::channel(QUEUE);
         let stats = Arc::new(Stats::default());
         let counters = stats.clone();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::storage(BACKEND, "start the writer thread", e))?;
         std::thread::Builder::new()
             .name("specstar-sqlite-writer".into())
-            .spawn(move || runtime.block_on(run(pool, checkpoints, tables, queue, counters)))
+            .spawn(move || run(conn, checkpointer, tables, queue, counters))
             .map_err(|e| Error::storage(BACKEND, "start the writer thread", e))?;
         Ok(Writer { jobs, stats })
     }
@@ -147,12 +150,6 @@ impl Writer {
     /// How many transactions (batches) the writer has run.
     pub(super) fn batches(&self) -> u64 {
         self.stats.batches.load(Ordering::Relaxed)
-    }
-
-    /// How many commits were replayed step by step after their script failed.
-    #[cfg(test)]
-    pub(super) fn replays(&self) -> u64 {
-        self.stats.replays.load(Ordering::Relaxed)
     }
 
     /// How many background checkpoints have completed.
@@ -185,17 +182,48 @@ impl Writer {
     }
 }
 
+/// Open a connection to the database file with the store's settings. The writer's connection
+/// (`writer`) creates the file and never checkpoints on its own.
+fn open(options: &WriterOptions, writer: bool) -> Result<Connection> {
+    let what = || format!("open database file `{}`", options.path.display());
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(&options.path, flags)
+        .map_err(|e| Error::storage(BACKEND, what(), e))?;
+    conn.busy_timeout(options.busy_timeout)
+        .map_err(|e| Error::storage(BACKEND, what(), e))?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    let synchronous = match options.synchronous {
+        SqliteSynchronous::Normal => "NORMAL",
+        SqliteSynchronous::Full => "FULL",
+    };
+    // The same settings as the read connections (see the parent module), and for the writer:
+    // no checkpoint on commit (the checkpoint thread does it), savepoint journals in memory
+    // (a third of a commit's CPU went to writing them to a temporary file).
+    let mut pragmas = format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
+         PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384;"
+    );
+    if writer {
+        pragmas.push_str(" PRAGMA wal_autocheckpoint = 0;");
+    }
+    conn.execute_batch(&pragmas)
+        .map_err(|e| Error::storage(BACKEND, what(), e))?;
+    Ok(conn)
+}
+
 /// The writer loop: one batch per turn, made of whatever is queued.
-async fn run(
-    pool: SqlitePool,
-    checkpoints: Option<SqlitePool>,
+fn run(
+    mut conn: Connection,
+    checkpointer: Checkpointer,
     tables: Arc<TableNames>,
     mut queue: mpsc::Receiver<Job>,
     stats: Arc<Stats>,
 ) {
-    let checkpointing = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut since_checkpoint = 0usize;
-    while let Some(first) = queue.recv().await {
+    while let Some(first) = queue.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
@@ -205,33 +233,52 @@ async fn run(
         }
         stats.batches.fetch_add(1, Ordering::Relaxed);
         since_checkpoint += batch.len();
-        run_batch(&pool, &tables, batch, &stats).await;
-        if let Some(checkpoints) = &checkpoints
-            && since_checkpoint >= CHECKPOINT_EVERY
-            && !checkpointing.swap(true, Ordering::AcqRel)
-        {
+        run_batch(&mut conn, &tables, batch);
+        if since_checkpoint >= CHECKPOINT_EVERY && checkpointer.request(&stats) {
             since_checkpoint = 0;
-            let (checkpoints, checkpointing) = (checkpoints.clone(), checkpointing.clone());
-            let stats = stats.clone();
-            tokio::spawn(async move {
-                match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                    .execute(&checkpoints)
-                    .await
-                {
-                    Ok(_) => {
-                        stats.checkpoints.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Err(error) => tracing::warn!(%error, "sqlite checkpoint failed"),
-                }
-                checkpointing.store(false, Ordering::Release);
-            });
         }
     }
-    pool.close().await;
+}
+
+/// The thread that checkpoints the WAL into the database file, on request, with a connection
+/// of its own (a checkpoint copies pages while the writer keeps appending).
+struct Checkpointer {
+    requests: std::sync::mpsc::SyncSender<Arc<Stats>>,
+}
+
+impl Checkpointer {
+    fn start(options: &WriterOptions) -> Result<Checkpointer> {
+        let conn = open(options, false)?;
+        // At most one request waits: a request while one waits is dropped (it would do the same).
+        let (requests, pending) = std::sync::mpsc::sync_channel::<Arc<Stats>>(1);
+        std::thread::Builder::new()
+            .name("specstar-sqlite-checkpoint".into())
+            .spawn(move || {
+                while let Ok(stats) = pending.recv() {
+                    let done: rusqlite::Result<(i64, i64, i64)> =
+                        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+                            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                        });
+                    match done {
+                        Ok(_) => {
+                            stats.checkpoints.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(error) => tracing::warn!(%error, "sqlite checkpoint failed"),
+                    }
+                }
+            })
+            .map_err(|e| Error::storage(BACKEND, "start the checkpoint thread", e))?;
+        Ok(Checkpointer { requests })
+    }
+
+    /// Ask for a checkpoint; `false` when one is already waiting.
+    fn request(&self, stats: &Arc<Stats>) -> bool {
+        self.requests.try_send(stats.clone()).is_ok()
+    }
 }
 
 /// The same failure for every job of a batch that did not commit.
-fn batch_error(action: &str, what: &str, e: &sqlx::Error) -> Error {
+fn batch_error(action: &str, what: &str, e: &rusqlite::Error) -> Error {
     Error::Storage {
         backend: BACKEND,
         message: format!("{action}: {what} failed, nothing of this write was stored: {e}"),
@@ -239,34 +286,26 @@ fn batch_error(action: &str, what: &str, e: &sqlx::Error) -> Error {
     }
 }
 
-async fn execute(conn: &mut SqliteConnection, sql: &'static str) -> sqlx::Result<()> {
-    sqlx::query(sql).execute(conn).await.map(|_| ())
-}
-
-async fn run_batch(pool: &SqlitePool, tables: &TableNames, batch: Vec<Job>, stats: &Stats) {
-    let mut conn: PoolConnection<Sqlite> = match pool.acquire().await {
-        Ok(conn) => conn,
-        Err(e) => return fail(batch, "getting the write connection", &e),
-    };
-    if let Err(e) = execute(&mut conn, "BEGIN IMMEDIATE").await {
+fn run_batch(conn: &mut Connection, tables: &TableNames, batch: Vec<Job>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         return fail(batch, "BEGIN", &e);
     }
     let mut done: Vec<(Job, Result<Outcome>)> = Vec::with_capacity(batch.len());
     let mut pending = batch.into_iter();
     while let Some(job) = pending.next() {
-        match perform(&mut conn, tables, &job, stats).await {
+        match perform(conn, tables, &job) {
             Ok(result) => done.push((job, result)),
-            Err((what, e)) => return abort(&mut conn, done, job, pending, what, &e).await,
+            Err((what, e)) => return abort(conn, done, job, pending, what, &e),
         }
     }
-    match execute(&mut conn, "COMMIT").await {
+    match conn.execute_batch("COMMIT") {
         Ok(()) => {
             for (job, result) in done {
                 let _ = job.reply.send(result);
             }
         }
         Err(e) => {
-            let _ = execute(&mut conn, "ROLLBACK").await;
+            let _ = conn.execute_batch("ROLLBACK");
             for (job, result) in done {
                 let result = result.and_then(|_| Err(batch_error(&job.action, "COMMIT", &e)));
                 let _ = job.reply.send(result);
@@ -276,15 +315,15 @@ async fn run_batch(pool: &SqlitePool, tables: &TableNames, batch: Vec<Job>, stat
 }
 
 /// Roll the batch back and answer every job with the failure.
-async fn abort(
-    conn: &mut SqliteConnection,
+fn abort(
+    conn: &mut Connection,
     done: Vec<(Job, Result<Outcome>)>,
     current: Job,
     pending: impl Iterator<Item = Job>,
     what: &str,
-    e: &sqlx::Error,
+    e: &rusqlite::Error,
 ) {
-    let _ = execute(conn, "ROLLBACK").await;
+    let _ = conn.execute_batch("ROLLBACK");
     for (job, result) in done {
         let result = result.and_then(|_| Err(batch_error(&job.action, what, e)));
         let _ = job.reply.send(result);
@@ -292,7 +331,7 @@ async fn abort(
     fail(std::iter::once(current).chain(pending), what, e);
 }
 
-fn fail(jobs: impl IntoIterator<Item = Job>, what: &str, e: &sqlx::Error) {
+fn fail(jobs: impl IntoIterator<Item = Job>, what: &str, e: &rusqlite::Error) {
     for job in jobs {
         let error = batch_error(&job.action, what, e);
         let _ = job.reply.send(Err(error));
@@ -305,48 +344,30 @@ fn fail(jobs: impl IntoIterator<Item = Job>, what: &str, e: &sqlx::Error) {
 /// `ROLLBACK TO w` undoes the most recent one only (this job's writes); `COMMIT` ends them all.
 /// The job's own failure is `Ok(Err(..))`; `Err` means the batch can no longer be trusted (a
 /// savepoint could not be rolled back) and must be aborted.
-async fn perform(
-    conn: &mut SqliteConnection,
+fn perform(
+    conn: &mut Connection,
     tables: &TableNames,
     job: &Job,
-    stats: &Stats,
-) -> std::result::Result<Result<Outcome>, (&'static str, sqlx::Error)> {
-    if let Work::Commit {
-        model,
-        descriptor,
-        commit,
-    } = &job.work
-    {
-        // The common case in one round trip: every step as one script.
-        let d = &sql::sqlite::Sqlite::default();
-        let script = match commit::commit_script(d, tables, model, descriptor, commit) {
-            Ok(script) => script,
-            Err(e) => return Ok(Err(e)),
-        };
-        let (frag, expected) = script;
-        let st = frag.sql("; ").finish(d);
-        let sql = format!("SAVEPOINT w; {}", st.sql);
-        match bind_all(sqlx::query(AssertSqlSafe(sql)), st.binds)
-            .fetch_all(&mut *conn)
-            .await
-        {
-            Ok(rows) if rows.len() == expected => return Ok(Ok(Outcome::Applied)),
-            // A step did not hold (or failed): undo the script, then replay step by step for
-            // the precise error.
-            _ => {
-                stats.replays.fetch_add(1, Ordering::Relaxed);
-                if let Err(e) = execute(conn, "ROLLBACK TO w").await {
-                    return Err(("rolling back a failed write", e));
-                }
-            }
-        }
-    }
-    if let Err(e) = execute(conn, "SAVEPOINT w").await {
+) -> std::result::Result<Result<Outcome>, (&'static str, rusqlite::Error)> {
+    if let Err(e) = conn.execute_batch("SAVEPOINT w") {
         return Err(("SAVEPOINT", e));
     }
-    let result = perform_steps(conn, tables, job).await;
+    let mut tx = WriteConn {
+        conn: &mut *conn,
+        action: &job.action,
+    };
+    // The shared commit code is async (PostgreSQL awaits its server); here every step runs
+    // synchronously on this thread, so the future is complete on its first poll.
+    let result = futures_util::FutureExt::now_or_never(perform_steps(&mut tx, tables, &job.work))
+        .unwrap_or_else(|| {
+            Err(Error::Storage {
+                backend: BACKEND,
+                message: format!("{}: a write step did not complete", job.action),
+                source: None,
+            })
+        });
     if result.is_err()
-        && let Err(e) = execute(conn, "ROLLBACK TO w").await
+        && let Err(e) = conn.execute_batch("ROLLBACK TO w")
     {
         // SQLite may have rolled back the whole transaction (I/O error, disk full): the
         // earlier jobs are gone too.
@@ -356,24 +377,20 @@ async fn perform(
 }
 
 async fn perform_steps(
-    conn: &mut SqliteConnection,
+    tx: &mut WriteConn<'_>,
     tables: &TableNames,
-    job: &Job,
+    work: &Work,
 ) -> Result<Outcome> {
-    let mut tx = WriteConn {
-        conn,
-        action: &job.action,
-    };
     let d = &sql::sqlite::Sqlite::default();
-    match &job.work {
+    match work {
         Work::Commit {
             model,
             descriptor,
             commit,
-        } => commit::apply_commit(&mut tx, d, tables, model, descriptor, commit)
+        } => commit::apply_commit(tx, d, tables, model, descriptor, commit)
             .await
             .map(|()| Outcome::Applied),
-        Work::Purge { model, resource_id } => commit::purge(&mut tx, d, tables, model, resource_id)
+        Work::Purge { model, resource_id } => commit::purge(tx, d, tables, model, resource_id)
             .await
             .map(|()| Outcome::Applied),
         Work::Import {
@@ -381,7 +398,7 @@ async fn perform_steps(
             descriptor,
             resource,
             mode,
-        } => commit::apply_import(&mut tx, d, tables, model, descriptor, resource, *mode)
+        } => commit::apply_import(tx, d, tables, model, descriptor, resource, *mode)
             .await
             .map(Outcome::Imported),
         Work::Setup {
@@ -393,13 +410,17 @@ async fn perform_steps(
                     .fetch_text(Statement {
                         sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?"
                             .into(),
-                        binds: vec![sql::Bind::Text(table.clone())],
+                        binds: vec![Bind::Text(table.clone())],
                     })
                     .await?
                     .is_some(),
                 None => true,
             };
-            run_statements(&mut tx, statements).await?;
+            for statement in statements {
+                tx.conn
+                    .execute_batch(statement)
+                    .map_err(|e| Error::storage(BACKEND, tx.action.to_owned(), e))?;
+            }
             if let (false, Some((_, fill))) = (existed, backfill) {
                 tx.execute(fill.clone()).await?;
             }
@@ -408,39 +429,54 @@ async fn perform_steps(
     }
 }
 
-async fn run_statements(tx: &mut WriteConn<'_>, statements: &[String]) -> Result<()> {
-    for statement in statements {
-        sqlx::query(AssertSqlSafe(statement.clone()))
-            .execute(&mut *tx.conn)
-            .await
-            .map_err(db_error(tx.action.to_owned()))?;
-    }
-    Ok(())
-}
-
 /// The write connection inside a batch, as the shared commit code sees it.
 struct WriteConn<'a> {
-    conn: &'a mut SqliteConnection,
+    conn: &'a mut Connection,
     action: &'a str,
+}
+
+impl WriteConn<'_> {
+    fn error(&self) -> impl FnOnce(rusqlite::Error) -> Error {
+        let action = self.action.to_owned();
+        move |e| Error::storage(BACKEND, action, e)
+    }
+
+    /// The cached prepared statement of `statement`, its parameters bound.
+    fn prepare(&self, statement: &Statement) -> Result<rusqlite::CachedStatement<'_>> {
+        let mut prepared = self
+            .conn
+            .prepare_cached(&statement.sql)
+            .map_err(self.error())?;
+        for (i, bind) in statement.binds.iter().enumerate() {
+            let at = i + 1;
+            let bound = match bind {
+                Bind::Null => prepared.raw_bind_parameter(at, rusqlite::types::Null),
+                Bind::Text(s) => prepared.raw_bind_parameter(at, s.as_str()),
+                Bind::Int(n) => prepared.raw_bind_parameter(at, n),
+                Bind::Float(f) => prepared.raw_bind_parameter(at, f),
+                Bind::Bool(b) => prepared.raw_bind_parameter(at, i64::from(*b)),
+                Bind::Bytes(b) => prepared.raw_bind_parameter(at, b.as_slice()),
+            };
+            bound.map_err(self.error())?;
+        }
+        Ok(prepared)
+    }
 }
 
 #[async_trait::async_trait]
 impl SqlTx for WriteConn<'_> {
     async fn execute(&mut self, statement: Statement) -> Result<u64> {
-        let done = bind_all(sqlx::query(AssertSqlSafe(statement.sql)), statement.binds)
-            .execute(&mut *self.conn)
-            .await
-            .map_err(db_error(self.action.to_owned()))?;
-        Ok(done.rows_affected())
+        let mut prepared = self.prepare(&statement)?;
+        let changed = prepared.raw_execute().map_err(self.error())?;
+        Ok(changed as u64)
     }
 
     async fn fetch_text(&mut self, statement: Statement) -> Result<Option<String>> {
-        let row = bind_all(sqlx::query(AssertSqlSafe(statement.sql)), statement.binds)
-            .fetch_optional(&mut *self.conn)
-            .await
-            .map_err(db_error(self.action.to_owned()))?;
-        row.map(|r| r.try_get::<String, _>(0))
-            .transpose()
-            .map_err(db_error(self.action.to_owned()))
+        let mut prepared = self.prepare(&statement)?;
+        let mut rows = prepared.raw_query();
+        match rows.next().map_err(self.error())? {
+            Some(row) => row.get::<_, Option<String>>(0).map_err(self.error()),
+            None => Ok(None),
+        }
     }
 }
