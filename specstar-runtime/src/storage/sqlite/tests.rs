@@ -191,3 +191,33 @@ async fn the_wal_is_checkpointed_in_the_background() {
         writes as u64
     );
 }
+
+/// The WAL restarts from its beginning while writes go on (it does not grow without bound).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wal_stays_bounded_under_sustained_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.db");
+    let store = SqliteStore::open(SqliteOptions::file(&path)).await.unwrap();
+    store.register_model(&THING).await.unwrap();
+    let wal = dir.path().join("w.db-wal");
+    let wal_size = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    let every = super::writer::RESTART_EVERY;
+    let mut one_cycle = 0;
+    for i in 0..(3 * every + every / 2) {
+        store
+            .commit("thing", create(&format!("thing:{i}"), &format!("n{i}")))
+            .await
+            .unwrap();
+        if i + 2 == every {
+            // Just before the first restart: the most one cycle of writes takes.
+            one_cycle = wal_size();
+        }
+    }
+    let after = wal_size();
+    assert!(one_cycle > 0, "the WAL was never written");
+    // Without restarts the WAL would hold 3.5 cycles of writes.
+    assert!(
+        after < one_cycle * 3 / 2,
+        "the WAL grew from {one_cycle} bytes after one cycle to {after} after 3.5"
+    );
+}

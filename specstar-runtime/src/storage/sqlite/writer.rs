@@ -34,7 +34,13 @@
 //!
 //! The writer connection never checkpoints the WAL on commit (`wal_autocheckpoint = 0`): a
 //! checkpoint thread with a connection of its own does it every [`CHECKPOINT_EVERY`] writes, so
-//! commits do not wait for it.
+//! commits do not wait for it. Those checkpoints never catch up with a writer that keeps
+//! appending, and SQLite restarts the WAL from its beginning only after a checkpoint that copied
+//! every frame; so every [`RESTART_EVERY`] writes the writer checkpoints itself, between
+//! batches — cheap, as it copies only the frames since the last background checkpoint — and
+//! the next write restarts the WAL. Without that the WAL grows for as long as writes go on, and
+//! with it the cost of every page lookup (SQLite searches each 4096-frame block of the WAL
+//! index) and of extending the file: creates ran 40% slower at 100k resources.
 //!
 //! The writer runs on its own thread, so it neither depends on nor competes with the caller's
 //! runtime. It stops when the store is dropped. A caller that stops waiting (its future
@@ -57,6 +63,9 @@ use crate::storage::{Commit, ImportMode, ImportOutcome, ImportedResource};
 
 /// Writes between two background checkpoints.
 pub(super) const CHECKPOINT_EVERY: usize = 200;
+
+/// Writes between two checkpoints by the writer itself, which let the WAL restart.
+pub(super) const RESTART_EVERY: usize = 3000;
 
 /// The most items in one transaction.
 pub(super) const MAX_BATCH: usize = 256;
@@ -223,6 +232,7 @@ fn run(
     stats: Arc<Stats>,
 ) {
     let mut since_checkpoint = 0usize;
+    let mut since_restart = 0usize;
     while let Some(first) = queue.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -233,7 +243,16 @@ fn run(
         }
         stats.batches.fetch_add(1, Ordering::Relaxed);
         since_checkpoint += batch.len();
+        since_restart += batch.len();
         run_batch(&mut conn, &tables, batch);
+        if since_restart >= RESTART_EVERY {
+            since_restart = 0;
+            // A reader still on an old snapshot may keep this one from copying every frame;
+            // the next one will.
+            if let Err(error) = checkpoint(&conn) {
+                tracing::warn!(%error, "sqlite checkpoint by the writer failed");
+            }
+        }
         if since_checkpoint >= CHECKPOINT_EVERY && checkpointer.request(&stats) {
             since_checkpoint = 0;
         }
@@ -255,11 +274,7 @@ impl Checkpointer {
             .name("specstar-sqlite-checkpoint".into())
             .spawn(move || {
                 while let Ok(stats) = pending.recv() {
-                    let done: rusqlite::Result<(i64, i64, i64)> =
-                        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-                            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                        });
-                    match done {
+                    match checkpoint(&conn) {
                         Ok(_) => {
                             stats.checkpoints.fetch_add(1, Ordering::Relaxed);
                         }
@@ -275,6 +290,12 @@ impl Checkpointer {
     fn request(&self, stats: &Arc<Stats>) -> bool {
         self.requests.try_send(stats.clone()).is_ok()
     }
+}
+
+/// Copy the WAL's frames into the database file, without waiting for readers or writers.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
+    // One row: (busy, frames in the WAL, frames copied).
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
 }
 
 /// The same failure for every job of a batch that did not commit.
