@@ -10,11 +10,11 @@ use std::sync::Arc;
 use common::{Backend, Kind, patch, variant};
 use serde_json::json;
 use specstar::prelude::*;
-use specstar::{GetOptions, Query};
 use specstar::storage::blob::memory::MemoryBlobStore;
 use specstar::storage::blob::sqlite::SqliteBlobStore;
 use specstar::storage::blob::{BlobStore, file_id_of};
 use specstar::storage::sqlite::SqliteOptions;
+use specstar::{GetOptions, Query};
 
 /// A document with files in every shape a type can hold them.
 #[derive(Resource, Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
@@ -208,10 +208,18 @@ async fn create_stores_the_bytes_and_keeps_the_reference(kind: Kind) {
         (b"scan", "application/octet-stream"),
     ] {
         let id = file_id_of(bytes);
-        let stored = app.blobs.get(&id).await.unwrap().expect("in the blob store");
+        let stored = app
+            .blobs
+            .get(&id)
+            .await
+            .unwrap()
+            .expect("in the blob store");
         assert_eq!(stored.data, bytes);
         let blob = docs.blob(&info.resource_id, &id).await.expect("blob");
-        assert_eq!((blob.data.as_slice(), blob.content_type.as_str()), (bytes, content_type));
+        assert_eq!(
+            (blob.data.as_slice(), blob.content_type.as_str()),
+            (bytes, content_type)
+        );
     }
 }
 
@@ -269,7 +277,10 @@ async fn patch_and_modify_store_bytes_too(kind: Kind) {
         .expect("patch");
     let read = docs.get(&info.resource_id).await.unwrap().data;
     let cover = read.cover.expect("a cover");
-    assert_eq!(cover.file_id.as_deref(), Some(file_id_of(b"hello").as_str()));
+    assert_eq!(
+        cover.file_id.as_deref(),
+        Some(file_id_of(b"hello").as_str())
+    );
     assert_eq!(cover.data, None);
     stored_revisions_hold_no_bytes(&app.spec, "document", &info.resource_id, b"hello").await;
 
@@ -321,13 +332,20 @@ async fn bytes_without_a_blob_store_are_not_configured(kind: Kind) {
         .unwrap();
     assert!(spec.blob_store().is_none());
     let docs = spec.manager::<Document>();
-    let e = docs.create(document("No store", b"bytes")).await.unwrap_err();
+    let e = docs
+        .create(document("No store", b"bytes"))
+        .await
+        .unwrap_err();
     assert!(
         matches!(e, Error::NotConfigured { ref feature } if feature.contains("blob store")),
         "{}: {e}",
         variant(&e)
     );
-    assert_eq!(docs.count(Query::default()).await.unwrap(), 0, "nothing written");
+    assert_eq!(
+        docs.count(Query::default()).await.unwrap(),
+        0,
+        "nothing written"
+    );
     // A reference without bytes needs no blob store.
     let info = docs
         .create(Document {
@@ -351,7 +369,11 @@ async fn bad_base64_is_a_validation_error(kind: Kind) {
         .create(json!({"title": "bad", "file": {"data": "not base64!"}}))
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Validation { .. }), "{}: {e}", variant(&e));
+    assert!(
+        matches!(e, Error::Validation { .. }),
+        "{}: {e}",
+        variant(&e)
+    );
     assert!(e.to_string().contains("base64"), "{e}");
 }
 

@@ -28,8 +28,8 @@ use specstar_runtime::model::{ResourceMeta, RevisionInfo, RevisionStatus};
 use specstar_runtime::query::{Condition, FieldPath, MetaField, Operator, Query, Sort};
 use specstar_runtime::resource::GetOptions;
 use specstar_runtime::resource::hash::data_hash;
-use specstar_runtime::storage::blob::file_id_of;
 use specstar_runtime::storage::StoredRevision;
+use specstar_runtime::storage::blob::file_id_of;
 
 fn stats(loaded: u64, skipped: u64, total: u64) -> LoadStats {
     LoadStats {
@@ -658,7 +658,11 @@ async fn dump_then_load_preserves_every_blob(backend: Backend) {
         .spec
         .model("vault")
         .expect("vault")
-        .blob(&gallery.vault, &file_id_of(&first_image.0), &GetOptions::default())
+        .blob(
+            &gallery.vault,
+            &file_id_of(&first_image.0),
+            &GetOptions::default(),
+        )
         .await
         .expect("the vault's file");
     assert_eq!(vault.data, first_image.0);
@@ -802,10 +806,9 @@ async fn blob_records_follow_each_models_resources() {
     let mut sections: Vec<(String, Vec<usize>)> = Vec::new();
     for (i, frame) in frames.iter().enumerate() {
         match tags[i].as_str() {
-            "ModelStartRecord" => sections.push((
-                frame[1].1.as_str().expect("model").to_owned(),
-                Vec::new(),
-            )),
+            "ModelStartRecord" => {
+                sections.push((frame[1].1.as_str().expect("model").to_owned(), Vec::new()))
+            }
             "ModelEndRecord" | "HeaderRecord" | "EofRecord" => {}
             _ => sections.last_mut().expect("inside a section").1.push(i),
         }
@@ -816,7 +819,10 @@ async fn blob_records_follow_each_models_resources() {
     let expected: BTreeMap<&str, Vec<(Vec<u8>, String)>> = BTreeMap::from([
         // picture: in order of first reference (revision 1 of sunset: image, thumbnails,
         // original; revision 2: the new image; gone), dangling left out
-        ("picture", vec![file(0), file(1), file(2), file(3), file(4), file(5)]),
+        (
+            "picture",
+            vec![file(0), file(1), file(2), file(3), file(4), file(5)],
+        ),
         // vault: its own file and, again, the picture's shared one
         ("vault", vec![file(6), file(0)]),
         ("zone", vec![]),
@@ -828,7 +834,9 @@ async fn blob_records_follow_each_models_resources() {
             .position(|t| *t == "BlobRecord")
             .unwrap_or(section_tags.len());
         assert!(
-            section_tags[first_blob..].iter().all(|t| *t == "BlobRecord"),
+            section_tags[first_blob..]
+                .iter()
+                .all(|t| *t == "BlobRecord"),
             "{model}: blobs come last in the section: {section_tags:?}"
         );
         assert!(
@@ -837,7 +845,10 @@ async fn blob_records_follow_each_models_resources() {
                 .all(|t| *t == "MetaRecord" || *t == "RevisionRecord"),
             "{model}: {section_tags:?}"
         );
-        assert_eq!(section_tags.first().copied().unwrap_or("MetaRecord"), "MetaRecord");
+        assert_eq!(
+            section_tags.first().copied().unwrap_or("MetaRecord"),
+            "MetaRecord"
+        );
         let mut blobs = Vec::new();
         for i in &indexes[first_blob..] {
             let frame = &frames[*i];

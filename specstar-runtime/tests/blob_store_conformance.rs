@@ -97,7 +97,10 @@ mod cases {
             let id = store.put(data.clone(), content_type).await.expect("put");
             assert_eq!(id, file_id_of(&data));
             assert_eq!(id.len(), 32);
-            assert!(id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+            assert!(
+                id.bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            );
             let blob = store.get(&id).await.expect("get").expect("stored");
             assert_eq!(blob.file_id, id);
             assert_eq!(blob.data, data, "every byte round-trips");
@@ -111,7 +114,10 @@ mod cases {
         let second = store.put(b"same".to_vec(), "image/png").await.unwrap();
         assert_eq!(first, second);
         let blob = store.get(&first).await.unwrap().unwrap();
-        assert_eq!(blob.content_type, "text/plain", "the first content type stays");
+        assert_eq!(
+            blob.content_type, "text/plain",
+            "the first content type stays"
+        );
         let other = store.put(b"other".to_vec(), "text/plain").await.unwrap();
         assert_ne!(other, first);
     }
@@ -175,16 +181,25 @@ mod cases {
     }
 
     pub async fn exists_and_delete(store: &dyn BlobStore) {
-        let id = store.put(b"to delete".to_vec(), "text/plain").await.unwrap();
+        let id = store
+            .put(b"to delete".to_vec(), "text/plain")
+            .await
+            .unwrap();
         assert!(store.exists(&id).await.unwrap());
         assert!(!store.exists("unknown").await.unwrap());
         assert!(store.delete(&id).await.unwrap());
-        assert!(!store.delete(&id).await.unwrap(), "a second delete finds nothing");
+        assert!(
+            !store.delete(&id).await.unwrap(),
+            "a second delete finds nothing"
+        );
         assert!(!store.exists(&id).await.unwrap());
         assert_eq!(store.get(&id).await.unwrap(), None);
         // deleted bytes can be stored again
         assert_eq!(
-            store.put(b"to delete".to_vec(), "text/plain").await.unwrap(),
+            store
+                .put(b"to delete".to_vec(), "text/plain")
+                .await
+                .unwrap(),
             id
         );
         assert!(store.exists(&id).await.unwrap());
@@ -213,7 +228,11 @@ mod cases {
             let store = store.clone();
             tasks.push(tokio::spawn(async move {
                 // half write the same bytes, half their own
-                let data = if n % 2 == 0 { vec![42; 1000] } else { vec![n; 1000] };
+                let data = if n % 2 == 0 {
+                    vec![42; 1000]
+                } else {
+                    vec![n; 1000]
+                };
                 let id = store.put(data.clone(), "application/x-test").await?;
                 Ok::<_, Error>((id, data))
             }));
@@ -274,14 +293,23 @@ async fn durable_stores_keep_blobs_across_reopen() {
     let db = dir.path().join("b.db");
     let id = {
         let disk = DiskBlobStore::open(&disk_root).await.unwrap();
-        let sqlite = SqliteBlobStore::open(SqliteOptions::file(&db)).await.unwrap();
+        let sqlite = SqliteBlobStore::open(SqliteOptions::file(&db))
+            .await
+            .unwrap();
         let id = disk.put(b"persisted".to_vec(), "text/plain").await.unwrap();
-        sqlite.put(b"persisted".to_vec(), "text/plain").await.unwrap();
+        sqlite
+            .put(b"persisted".to_vec(), "text/plain")
+            .await
+            .unwrap();
         id
     };
     let stores: [Arc<dyn BlobStore>; 2] = [
         Arc::new(DiskBlobStore::open(&disk_root).await.unwrap()),
-        Arc::new(SqliteBlobStore::open(SqliteOptions::file(&db)).await.unwrap()),
+        Arc::new(
+            SqliteBlobStore::open(SqliteOptions::file(&db))
+                .await
+                .unwrap(),
+        ),
     ];
     for store in stores {
         let blob = store.get(&id).await.unwrap().expect("kept");
@@ -335,15 +363,19 @@ async fn a_corrupt_disk_blob_is_a_storage_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_blobs_share_the_file_with_resources() {
-    use store_common::{ITEM, create};
     use specstar_runtime::storage::ResourceStore;
     use specstar_runtime::storage::sqlite::SqliteStore;
+    use store_common::{ITEM, create};
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shared.db");
     let resources = Arc::new(SqliteStore::open_file(&path).await.unwrap());
     resources.register_model(&ITEM).await.unwrap();
-    let blobs = Arc::new(SqliteBlobStore::open(SqliteOptions::file(&path)).await.unwrap());
+    let blobs = Arc::new(
+        SqliteBlobStore::open(SqliteOptions::file(&path))
+            .await
+            .unwrap(),
+    );
     let writer = {
         let resources = resources.clone();
         tokio::spawn(async move {
@@ -367,10 +399,7 @@ async fn sqlite_blobs_share_the_file_with_resources() {
     }
     writer.await.unwrap();
     assert_eq!(
-        resources
-            .count("item", &Default::default())
-            .await
-            .unwrap(),
+        resources.count("item", &Default::default()).await.unwrap(),
         50
     );
     for (n, id) in ids.iter().enumerate() {

@@ -138,7 +138,12 @@ async fn files_written_as_base64_are_served_through_their_resource(backend: Back
     let Some(app) = gallery_app(backend).await else {
         return;
     };
-    let png: Vec<u8> = b"\x89PNG\r\n\x1a\n\x00\xff".iter().copied().cycle().take(5000).collect();
+    let png: Vec<u8> = b"\x89PNG\r\n\x1a\n\x00\xff"
+        .iter()
+        .copied()
+        .cycle()
+        .take(5000)
+        .collect();
     let info = post_json(
         &app,
         "/picture",
@@ -154,7 +159,10 @@ async fn files_written_as_base64_are_served_through_their_resource(backend: Back
     let id = info["resource_id"].as_str().expect("id").to_owned();
     let image_id = file_id_of(&png);
 
-    let read = get(&app, &format!("/picture/{id}")).await.expect(200).json();
+    let read = get(&app, &format!("/picture/{id}"))
+        .await
+        .expect(200)
+        .json();
     assert_eq!(
         read["data"]["image"],
         json!({"file_id": image_id, "size": png.len(), "content_type": "image/png"}),
@@ -298,10 +306,14 @@ async fn uploads_answer_a_binary_to_put_in_a_resource(backend: Backend) {
     assert_eq!(again["file_id"], binary["file_id"]);
     assert_eq!(again["content_type"], "application/octet-stream");
 
-    let id = post_json(&app, "/picture", json!({"name": "uploaded", "image": binary}))
-        .await
-        .expect(200)
-        .json()["resource_id"]
+    let id = post_json(
+        &app,
+        "/picture",
+        json!({"name": "uploaded", "image": binary}),
+    )
+    .await
+    .expect(200)
+    .json()["resource_id"]
         .as_str()
         .unwrap()
         .to_owned();

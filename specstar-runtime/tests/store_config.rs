@@ -345,7 +345,10 @@ async fn custom_providers() {
 async fn the_blob_role_opens_a_blob_store() {
     use specstar_runtime::storage::blob::BlobStore;
     async fn round_trip(store: Arc<dyn BlobStore>) -> String {
-        let id = store.put(b"config blob".to_vec(), "text/plain").await.unwrap();
+        let id = store
+            .put(b"config blob".to_vec(), "text/plain")
+            .await
+            .unwrap();
         let blob = store.get(&id).await.unwrap().expect("stored");
         assert_eq!(blob.data, b"config blob");
         id
@@ -357,7 +360,11 @@ async fn the_blob_role_opens_a_blob_store() {
     let config = BackendConfig::parse(&format!("sqlite://{}", db.display())).unwrap();
     assert_eq!(config.blob, Some(BackendBinding::connection("default")));
     let _resources = config.open().await.unwrap();
-    let blobs = config.open_blob_store().await.unwrap().expect("a blob store");
+    let blobs = config
+        .open_blob_store()
+        .await
+        .unwrap()
+        .expect("a blob store");
     assert_eq!(blobs.backend_name(), "sqlite");
     round_trip(blobs).await;
     {
@@ -373,13 +380,21 @@ async fn the_blob_role_opens_a_blob_store() {
     }
 
     let config = BackendConfig::disk(dir.path().join("data"));
-    let blobs = config.open_blob_store().await.unwrap().expect("a blob store");
+    let blobs = config
+        .open_blob_store()
+        .await
+        .unwrap()
+        .expect("a blob store");
     assert_eq!(blobs.backend_name(), "disk");
     round_trip(blobs).await;
     assert!(dir.path().join("data").join(".blobs").is_dir());
 
     let memory = BackendConfig::parse("memory://").unwrap();
-    let blobs = memory.open_blob_store().await.unwrap().expect("a blob store");
+    let blobs = memory
+        .open_blob_store()
+        .await
+        .unwrap()
+        .expect("a blob store");
     assert_eq!(blobs.backend_name(), "memory");
 
     // A JSON config without `blob` has no blob store; with one, it opens it, with the
@@ -391,7 +406,11 @@ async fn the_blob_role_opens_a_blob_store() {
         "blob": {"type": "sqlite", "options": {"path": db.to_str().unwrap()}}
     }))
     .unwrap();
-    let blobs = prefixed.open_blob_store().await.unwrap().expect("a blob store");
+    let blobs = prefixed
+        .open_blob_store()
+        .await
+        .unwrap()
+        .expect("a blob store");
     round_trip(blobs).await;
     {
         use sqlx::Connection;
@@ -409,7 +428,10 @@ async fn the_blob_role_opens_a_blob_store() {
     }))
     .unwrap();
     let message = config_error(bad.open_blob_store().await.map(|s| s.is_some()));
-    assert!(message.contains("unknown `memory` backend option"), "{message}");
+    assert!(
+        message.contains("unknown `memory` backend option"),
+        "{message}"
+    );
 
     // PostgreSQL: the blobs table in the schema.
     let Some(url) = postgres_reachable().await else {
@@ -421,7 +443,11 @@ async fn the_blob_role_opens_a_blob_store() {
     };
     let config = BackendConfig::postgres(url, Some(&guard.schema));
     let _resources = config.open().await.unwrap();
-    let blobs = config.open_blob_store().await.unwrap().expect("a blob store");
+    let blobs = config
+        .open_blob_store()
+        .await
+        .unwrap()
+        .expect("a blob store");
     assert_eq!(blobs.backend_name(), "postgres");
     round_trip(blobs).await;
 }

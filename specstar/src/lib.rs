@@ -114,8 +114,8 @@
 pub use specstar_derive::{IndexValue, Nested, Resource};
 pub use specstar_runtime::app::{ResourceOptions, SpecStar, SpecStarBuilder};
 pub use specstar_runtime::model::{
-    Binary, Encoding, Error, Resource as Stored, ResourceMeta, Result, RevisionInfo,
-    RevisionList, RevisionStatus, Timestamp,
+    Binary, Encoding, Error, Resource as Stored, ResourceMeta, Result, RevisionInfo, RevisionList,
+    RevisionStatus, Timestamp,
 };
 pub use specstar_runtime::query::{Condition, Field, MetaFields, Query};
 pub use specstar_runtime::resource::patch::Patch;

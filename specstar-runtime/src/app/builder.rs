@@ -8,10 +8,10 @@ use super::{ResourceOptions, SpecStar};
 use crate::auth::{AllowAll, PermissionChecker};
 use crate::events::EventHandler;
 use crate::model::{Encoding, Error, Result, RevisionStatus, Timestamp};
+use crate::resource::binary_fields::BinaryFields;
 use crate::resource::context::ContextDefaults;
 use crate::resource::engine::{AppState, ModelEngine};
 use crate::resource::model_type::{ModelType, TypedModel};
-use crate::resource::binary_fields::BinaryFields;
 use crate::resource::{Resource, ResourceDescriptor, refs, registrations};
 use crate::storage::ResourceStore;
 use crate::storage::blob::BlobStore;
@@ -219,7 +219,11 @@ impl SpecStarBuilder {
         let relationships = refs::relationships(&descriptors)?;
 
         let (store, backend_encoding, backend_blobs) = match self.store {
-            None => (Arc::new(MemoryStore::new()) as Arc<dyn ResourceStore>, None, None),
+            None => (
+                Arc::new(MemoryStore::new()) as Arc<dyn ResourceStore>,
+                None,
+                None,
+            ),
             Some(StoreSource::Store(store)) => (store, None, None),
             Some(StoreSource::Backend(spec)) => {
                 let config = spec.into_config()?;

@@ -1211,8 +1211,8 @@ mod tests {
             "#/components/schemas/Zone"
         );
         assert_eq!(
-            paths["/blobs/upload"]["post"]["responses"]["200"]["content"]["application/json"]
-                ["schema"]["$ref"],
+            paths["/blobs/upload"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+                ["$ref"],
             "#/components/schemas/Binary"
         );
         assert_eq!(

@@ -169,7 +169,10 @@ mod tests {
     fn data_is_standard_base64_and_unset_keys_are_left_out() {
         let b = Binary::new(vec![0xfb, 0xff, 0x00], "application/x-test");
         let v = serde_json::to_value(&b).unwrap();
-        assert_eq!(v, json!({"content_type": "application/x-test", "data": "+/8A"}));
+        assert_eq!(
+            v,
+            json!({"content_type": "application/x-test", "data": "+/8A"})
+        );
         let back: Binary = serde_json::from_value(v).unwrap();
         assert_eq!(back, b);
         let unpadded: Binary = serde_json::from_value(json!({"data": "+/8"})).unwrap();

@@ -8,8 +8,8 @@ mod binary;
 mod error;
 mod time;
 
-pub use binary::{BINARY_SCHEMA_MARKER, Binary, DEFAULT_CONTENT_TYPE};
 pub(crate) use binary::decode_base64;
+pub use binary::{BINARY_SCHEMA_MARKER, Binary, DEFAULT_CONTENT_TYPE};
 pub use error::{Error, Result};
 pub use time::{Timestamp, now, wire_time, wire_time_opt};
 

@@ -365,7 +365,9 @@ mod tests {
         );
         assert_eq!(
             f.file_ids(&value),
-            ["cover", "g0", "g1", "map", "inner", "flat", "enum", "root", "child", "tuple"]
+            [
+                "cover", "g0", "g1", "map", "inner", "flat", "enum", "root", "child", "tuple"
+            ]
         );
     }
 

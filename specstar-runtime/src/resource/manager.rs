@@ -160,9 +160,7 @@ impl<T: Resource> ResourceManager<T> {
     /// assert_eq!(Some(blob.size() as i64), stored.size);
     /// ```
     pub async fn blob(&self, id: &str, file_id: &str) -> Result<crate::storage::blob::Blob> {
-        self.handle
-            .blob(id, file_id, &GetOptions::default())
-            .await
+        self.handle.blob(id, file_id, &GetOptions::default()).await
     }
 
     /// Make a stored revision current.

@@ -216,9 +216,11 @@ pub async fn app_with(
             let store = specstar_runtime::storage::sqlite::SqliteStore::open_file(&path)
                 .await
                 .expect("open sqlite");
-            let blobs = SqliteBlobStore::open(specstar_runtime::storage::sqlite::SqliteOptions::file(&path))
-                .await
-                .expect("open sqlite blobs");
+            let blobs = SqliteBlobStore::open(
+                specstar_runtime::storage::sqlite::SqliteOptions::file(&path),
+            )
+            .await
+            .expect("open sqlite blobs");
             keep.push(Box::new(dir));
             (Arc::new(store), Arc::new(blobs))
         }
@@ -481,7 +483,9 @@ pub async fn populate_gallery(spec: &SpecStar) -> Gallery {
     let edited = pictures
         .as_user("alice")
         .at(t(1))
-        .create(json!({"name": "sunset", "image": f(0), "thumbnails": [f(1), f(2)], "original": f(3)}))
+        .create(
+            json!({"name": "sunset", "image": f(0), "thumbnails": [f(1), f(2)], "original": f(3)}),
+        )
         .await
         .expect("create")
         .resource_id;

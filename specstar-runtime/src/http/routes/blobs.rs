@@ -65,7 +65,10 @@ async fn resource_blob(
     Ok(bytes(blob))
 }
 
-async fn blob(State(state): State<AppState>, Path(FileId { file_id }): Path<FileId>) -> Result<Response> {
+async fn blob(
+    State(state): State<AppState>,
+    Path(FileId { file_id }): Path<FileId>,
+) -> Result<Response> {
     let blob = store(&state)?
         .get(&file_id)
         .await?

@@ -117,8 +117,12 @@ impl ModelHandle {
             return Vec::new();
         };
         let decoded = match self.engine.encoding {
-            Encoding::Json => serde_json::from_slice::<Value>(&revision.data).map_err(|e| e.to_string()),
-            Encoding::Msgpack => rmp_serde::from_slice::<Value>(&revision.data).map_err(|e| e.to_string()),
+            Encoding::Json => {
+                serde_json::from_slice::<Value>(&revision.data).map_err(|e| e.to_string())
+            }
+            Encoding::Msgpack => {
+                rmp_serde::from_slice::<Value>(&revision.data).map_err(|e| e.to_string())
+            }
         };
         match decoded {
             Ok(value) => fields.file_ids(&value),
