@@ -1,6 +1,7 @@
 //! Files over HTTP: base64 `data` in JSON bodies, `GET /{m}/{id}/blobs/{file_id}`,
-//! `GET /blobs/{file_id}`, `POST /blobs/upload`, with the statuses of http-api.md (404 for an
-//! unknown or unreferenced file, 501 with a JSON `detail` without a blob store).
+//! `GET /blobs/{file_id}`, `POST /blobs/upload`, the upload-session routes, with the statuses
+//! of http-api.md (404 for an unknown or unreferenced file or session, 409 for a session in the
+//! wrong state, 501 with a JSON `detail` without a blob store).
 
 mod backup_common;
 mod store_common;
@@ -384,6 +385,263 @@ async fn without_a_blob_store_file_routes_are_501(backend: Backend) {
     }
 }
 
+async fn put_part(
+    app: &App,
+    upload_id: &str,
+    part: Option<u32>,
+    bytes: &[u8],
+    multipart_body: bool,
+) -> Reply {
+    let uri = match part {
+        Some(n) => format!("/blobs/upload-sessions/{upload_id}/content?part_number={n}"),
+        None => format!("/blobs/upload-sessions/{upload_id}/content"),
+    };
+    let request = if multipart_body {
+        Request::put(uri)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(Body::from(multipart("file", None, bytes)))
+    } else {
+        Request::put(uri)
+            .header("content-type", "application/octet-stream")
+            .body(Body::from(bytes.to_vec()))
+    };
+    send(app, request.expect("request")).await
+}
+
+async fn upload_sessions_take_parts_in_any_order(backend: Backend) {
+    let Some(app) = gallery_app(backend).await else {
+        return;
+    };
+    let parts: [&[u8]; 3] = [b"first part, ", b"second part, ", b"third part"];
+    let whole: Vec<u8> = parts.concat();
+    let session = post_json(
+        &app,
+        "/blobs/upload-sessions",
+        json!({"content_type": "text/plain", "size": whole.len(), "total_parts": 3}),
+    )
+    .await
+    .expect(200)
+    .json();
+    assert_eq!(session["status"], "pending");
+    assert_eq!(session["upload_method"], "proxy");
+    assert_eq!(session["file_id"], "");
+    assert_eq!(session["parts_received"], json!([]));
+    assert!(session["expires_at"].is_string(), "{session}");
+    let id = session["upload_id"].as_str().expect("upload_id").to_owned();
+
+    // parts 3 and 1 (multipart), then finalize is refused: part 2 is missing
+    let s = put_part(&app, &id, Some(3), parts[2], true)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(s["status"], "uploading");
+    let s = put_part(&app, &id, Some(1), parts[0], true)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(s["parts_received"], json!([1, 3]));
+    let reply = post_json(
+        &app,
+        &format!("/blobs/upload-sessions/{id}/finalize"),
+        json!(null),
+    )
+    .await;
+    reply.expect(409);
+    assert!(reply.detail().contains("[2]"), "{}", reply.detail());
+    // part 2 as a raw body: every part is there
+    let s = put_part(&app, &id, Some(2), parts[1], false)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(s["status"], "uploaded");
+    assert_eq!(s["uploaded_size"], json!(whole.len()));
+    let binary = post_json(
+        &app,
+        &format!("/blobs/upload-sessions/{id}/finalize"),
+        json!(null),
+    )
+    .await
+    .expect(200)
+    .json();
+    let file_id = file_id_of(&whole);
+    assert_eq!(
+        binary,
+        json!({"file_id": file_id, "size": whole.len(), "content_type": "text/plain"})
+    );
+    let s = get(&app, &format!("/blobs/upload-sessions/{id}"))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        (s["status"].clone(), s["file_id"].clone()),
+        (json!("finalized"), json!(file_id))
+    );
+    let reply = get(&app, &format!("/blobs/{file_id}")).await;
+    reply.expect(200);
+    assert_eq!(reply.bytes, whole, "parts joined by number");
+
+    // a finalized session takes nothing more
+    put_part(&app, &id, Some(1), b"late", false)
+        .await
+        .expect(409);
+    post_json(
+        &app,
+        &format!("/blobs/upload-sessions/{id}/finalize"),
+        json!(null),
+    )
+    .await
+    .expect(409);
+    post_json(
+        &app,
+        &format!("/blobs/upload-sessions/{id}/abort"),
+        json!(null),
+    )
+    .await
+    .expect(409);
+
+    // the Binary goes into a resource like any other
+    let picture = post_json(
+        &app,
+        "/picture",
+        json!({"name": "chunked", "image": binary}),
+    )
+    .await
+    .expect(200)
+    .json();
+    let reply = get(
+        &app,
+        &format!(
+            "/picture/{}/blobs/{file_id}",
+            picture["resource_id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    reply.expect(200);
+    assert_eq!(reply.bytes, whole);
+}
+
+async fn upload_session_errors(backend: Backend) {
+    let Some(app) = gallery_app(backend).await else {
+        return;
+    };
+    let open = |body: Value| {
+        let app = &app;
+        async move {
+            post_json(app, "/blobs/upload-sessions", body)
+                .await
+                .expect(200)
+                .json()["upload_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    // single upload: no part number, no declared parts
+    let single = open(json!({})).await;
+    let s = put_part(&app, &single, None, b"whole file", true)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(s["status"], "uploaded");
+    let binary = post_json(
+        &app,
+        &format!("/blobs/upload-sessions/{single}/finalize"),
+        json!(null),
+    )
+    .await
+    .expect(200)
+    .json();
+    assert_eq!(binary["content_type"], "application/octet-stream");
+
+    // declared size that does not match: 400
+    let sized = open(json!({"size": 100})).await;
+    put_part(&app, &sized, None, b"short", false)
+        .await
+        .expect(200);
+    post_json(
+        &app,
+        &format!("/blobs/upload-sessions/{sized}/finalize"),
+        json!(null),
+    )
+    .await
+    .expect(400);
+
+    // nothing uploaded: 409; bad part numbers: 400
+    let parts = open(json!({"total_parts": 2})).await;
+    post_json(
+        &app,
+        &format!("/blobs/upload-sessions/{parts}/finalize"),
+        json!(null),
+    )
+    .await
+    .expect(409);
+    put_part(&app, &parts, Some(0), b"x", false)
+        .await
+        .expect(400);
+    put_part(&app, &parts, Some(3), b"x", false)
+        .await
+        .expect(400);
+    send(
+        &app,
+        Request::put(format!(
+            "/blobs/upload-sessions/{parts}/content?part_number=one"
+        ))
+        .body(Body::from("x"))
+        .unwrap(),
+    )
+    .await
+    .expect(400);
+
+    // abort: 204, then the session refuses parts
+    let reply = post_json(
+        &app,
+        &format!("/blobs/upload-sessions/{parts}/abort"),
+        json!(null),
+    )
+    .await;
+    reply.expect(204);
+    let s = get(&app, &format!("/blobs/upload-sessions/{parts}"))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(s["status"], "aborted");
+    put_part(&app, &parts, Some(1), b"x", false)
+        .await
+        .expect(409);
+
+    // unknown sessions: 404; a bad body: 422
+    get(&app, "/blobs/upload-sessions/nope").await.expect(404);
+    put_part(&app, "nope", None, b"x", false).await.expect(404);
+    post_json(&app, "/blobs/upload-sessions/nope/finalize", json!(null))
+        .await
+        .expect(404);
+    post_json(&app, "/blobs/upload-sessions/nope/abort", json!(null))
+        .await
+        .expect(404);
+    post_json(&app, "/blobs/upload-sessions", json!({"size": "big"}))
+        .await
+        .expect(422);
+}
+
+async fn upload_sessions_without_a_blob_store_are_501(backend: Backend) {
+    let Some(app) = gallery_app_without_blobs(backend).await else {
+        return;
+    };
+    for reply in [
+        post_json(&app, "/blobs/upload-sessions", json!({})).await,
+        get(&app, "/blobs/upload-sessions/x").await,
+        put_part(&app, "x", None, b"x", false).await,
+        post_json(&app, "/blobs/upload-sessions/x/finalize", json!(null)).await,
+        post_json(&app, "/blobs/upload-sessions/x/abort", json!(null)).await,
+    ] {
+        reply.expect(501);
+        assert!(reply.detail().contains("blob store"), "{}", reply.detail());
+    }
+}
+
 macro_rules! backends {
     ($($backend:ident => $variant:ident),*) => {$(
         mod $backend {
@@ -400,6 +658,9 @@ macro_rules! backends {
             case!(uploads_answer_a_binary_to_put_in_a_resource);
             case!(bad_base64_is_422);
             case!(without_a_blob_store_file_routes_are_501);
+            case!(upload_sessions_take_parts_in_any_order);
+            case!(upload_session_errors);
+            case!(upload_sessions_without_a_blob_store_are_501);
         }
     )*};
 }

@@ -271,6 +271,7 @@ impl SpecStarBuilder {
             state: Arc::new(AppState {
                 store,
                 blobs,
+                uploads: Default::default(),
                 models: engines,
                 relationships,
                 write_locks: Default::default(),

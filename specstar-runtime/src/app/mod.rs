@@ -117,6 +117,12 @@ impl SpecStar {
         self.state.blobs.as_ref()
     }
 
+    /// The open upload sessions (files sent in parts; see
+    /// [`UploadSessions`](crate::storage::blob::upload::UploadSessions)).
+    pub fn upload_sessions(&self) -> &crate::storage::blob::upload::UploadSessions {
+        &self.state.uploads
+    }
+
     /// Every reference field of every model (the `/_relationships` route).
     pub fn relationships(&self) -> &[Relationship] {
         &self.state.relationships

@@ -129,6 +129,7 @@ pub fn document(models: &[ModelDoc]) -> Value {
     );
 
     add_blob_paths(&mut paths);
+    add_upload_session_paths(&mut paths);
 
     let relationships: Vec<Value> = models
         .iter()
@@ -298,6 +299,28 @@ fn object_schema<'a>(
 
 fn add_shared_components(schemas: &mut Map<String, Value>) {
     schemas.insert(
+        "BlobUploadSession".into(),
+        json!({
+            "type": "object",
+            "description": "A file being uploaded in parts: pending → uploading → uploaded → finalized, or aborted.",
+            "properties": {
+                "upload_id": {"type": "string"},
+                "file_id": {"type": "string", "description": "Set when finalized (\"\" before)."},
+                "status": {"enum": ["pending", "uploading", "uploaded", "finalized", "aborted"]},
+                "upload_method": {"enum": ["proxy", "single_put"]},
+                "upload_url": {"type": "string"},
+                "content_type": {"type": "string"},
+                "size": {"type": ["integer", "null"]},
+                "uploaded_size": {"type": "integer", "minimum": 0},
+                "total_parts": {"type": ["integer", "null"]},
+                "parts_received": {"type": "array", "items": {"type": "integer"}},
+                "expires_at": {"type": ["string", "null"], "format": "date-time"},
+            },
+            "required": ["upload_id", "file_id", "status", "upload_method", "upload_url", "size",
+                "uploaded_size", "total_parts", "parts_received", "expires_at"],
+        }),
+    );
+    schemas.insert(
         "MigrationProgress".into(),
         json!({
             "type": "object",
@@ -462,6 +485,106 @@ fn add_blob_paths(paths: &mut Map<String, Value>) {
                 },
             }
         }),
+    );
+}
+
+/// The upload-session routes (`/blobs/upload-sessions/…`).
+fn add_upload_session_paths(paths: &mut Map<String, Value>) {
+    let session = component_ref("BlobUploadSession");
+    let upload_id = param(
+        "upload_id",
+        "path",
+        string(),
+        "The session id (`upload_id`).",
+    );
+    let op = |id: &str, summary: &str, params: Vec<Value>, responses: Value| {
+        json!({
+            "tags": ["blobs"],
+            "operationId": id,
+            "summary": summary,
+            "parameters": params,
+            "responses": responses,
+        })
+    };
+    let mut open = op(
+        "open_upload_session",
+        "Open a session to upload a file in parts",
+        vec![],
+        json!({
+            "200": ok_json(session.clone()),
+            "422": error_response("The body is not {content_type?, size?, total_parts?}"),
+            "501": error_response("The app has no blob store"),
+        }),
+    );
+    open["requestBody"] = json!({
+        "required": false,
+        "content": { "application/json": { "schema": {
+            "type": "object",
+            "properties": {
+                "content_type": {"type": ["string", "null"]},
+                "size": {"type": ["integer", "null"], "minimum": 0, "description": "Checked at finalize."},
+                "total_parts": {"type": ["integer", "null"], "minimum": 1},
+            },
+        } } },
+    });
+    paths.insert("/blobs/upload-sessions".into(), json!({ "post": open }));
+    paths.insert(
+        "/blobs/upload-sessions/{upload_id}".into(),
+        json!({ "get": op("get_upload_session", "An upload session", vec![upload_id.clone()],
+            json!({ "200": ok_json(session.clone()), "404": error_response("Unknown session") })) }),
+    );
+    let mut content = op(
+        "upload_session_content",
+        "Send the file, or one part of it (parts in any order; a part number again replaces it)",
+        vec![
+            upload_id.clone(),
+            param(
+                "part_number",
+                "query",
+                json!({"type": "integer", "minimum": 1}),
+                "1-based part number; without it the body is the whole file.",
+            ),
+        ],
+        json!({
+            "200": ok_json(session.clone()),
+            "400": error_response("Bad part number"),
+            "404": error_response("Unknown session"),
+            "409": error_response("The session is finalized or aborted"),
+        }),
+    );
+    content["requestBody"] = json!({
+        "required": true,
+        "content": {
+            "multipart/form-data": { "schema": {
+                "type": "object",
+                "properties": { "file": { "type": "string", "format": "binary" } },
+                "required": ["file"],
+            } },
+            "application/octet-stream": { "schema": { "type": "string", "format": "binary" } },
+        },
+    });
+    paths.insert(
+        "/blobs/upload-sessions/{upload_id}/content".into(),
+        json!({ "put": content }),
+    );
+    paths.insert(
+        "/blobs/upload-sessions/{upload_id}/finalize".into(),
+        json!({ "post": op("finalize_upload_session", "Store the uploaded file; answers its Binary", vec![upload_id.clone()],
+            json!({
+                "200": ok_json(component_ref("Binary")),
+                "400": error_response("The bytes do not have the declared size"),
+                "404": error_response("Unknown session"),
+                "409": error_response("Nothing uploaded, parts missing, or the session is finalized or aborted"),
+            })) }),
+    );
+    paths.insert(
+        "/blobs/upload-sessions/{upload_id}/abort".into(),
+        json!({ "post": op("abort_upload_session", "Give the session up", vec![upload_id],
+            json!({
+                "204": {"description": "Aborted"},
+                "404": error_response("Unknown session"),
+                "409": error_response("The session is finalized or aborted"),
+            })) }),
     );
 }
 
@@ -1176,6 +1299,10 @@ mod tests {
             ("/zone/migrate/single/{id}", "post"),
             ("/blobs/upload", "post"),
             ("/blobs/{file_id}", "get"),
+            ("/blobs/upload-sessions", "post"),
+            ("/blobs/upload-sessions/{upload_id}", "get"),
+            ("/blobs/upload-sessions/{upload_id}/content", "put"),
+            ("/blobs/upload-sessions/{upload_id}/finalize", "post"),
             ("/_relationships", "get"),
         ] {
             let op = &paths[path][method];
@@ -1185,6 +1312,10 @@ mod tests {
                 "{method} {path} has no 200"
             );
         }
+        assert!(
+            paths["/blobs/upload-sessions/{upload_id}/abort"]["post"]["responses"]["204"]
+                .is_object()
+        );
         let list_params: Vec<&str> = paths["/zone"]["get"]["parameters"]
             .as_array()
             .unwrap()

@@ -31,6 +31,7 @@ use crate::auth::PermissionChecker;
 use crate::events::EventHandler;
 use crate::model::{Encoding, Error, ResourceMeta, Result, RevisionStatus, Timestamp};
 use crate::storage::blob::BlobStore;
+use crate::storage::blob::upload::UploadSessions;
 use crate::storage::{Commit, ResourceStore, StoredRevision};
 
 /// How often a write re-reads and retries after losing a compare-and-set race.
@@ -55,6 +56,8 @@ pub(crate) struct AppState {
     pub store: Arc<dyn ResourceStore>,
     /// Where the bytes of `Binary` values go (`None`: writing bytes is `NotConfigured`).
     pub blobs: Option<Arc<dyn BlobStore>>,
+    /// Open upload sessions (files sent in parts).
+    pub uploads: UploadSessions,
     pub models: BTreeMap<&'static str, Arc<ModelEngine>>,
     pub relationships: Vec<Relationship>,
     /// Writers of one resource in this process take turns (see [`WriteLocks`]).

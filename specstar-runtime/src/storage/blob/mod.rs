@@ -25,6 +25,7 @@ pub mod disk;
 pub mod memory;
 pub mod postgres;
 pub mod sqlite;
+pub mod upload;
 
 use crate::model::{Error, Result};
 
