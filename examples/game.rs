@@ -1,7 +1,7 @@
 //! The game example: five resources served over HTTP.
 //!
 //! ```text
-//! cargo run --example game            # http://127.0.0.1:8000/docs, data in ./specstar.db
+//! cargo run --example game            # http://127.0.0.1:8000/docs, data and files in ./specstar.db
 //! SPECSTAR_ADDR=0.0.0.0:9000 SPECSTAR_BACKEND=sqlite::memory: cargo run --example game
 //! ```
 
@@ -27,6 +27,10 @@ pub struct Guild {
     #[unique]
     pub name: String,
     pub motto: Option<String>,
+    /// The guild's emblem: send `{"data": <base64>, "content_type": "image/png"}`; read back
+    /// `{file_id, size, content_type}` and download it from `/guild/{id}/blobs/{file_id}`.
+    #[serde(default)]
+    pub emblem: Option<Binary>,
 }
 
 /// A player character.

@@ -471,6 +471,40 @@ async fn the_readme_curl_session_against_the_built_example() {
         "{conflict}"
     );
 
+    // a guild with an emblem: the bytes go to the blob store (in the same SQLite file), the
+    // revision keeps the reference, the file is served through the guild
+    let png = b"\x89PNG\r\n\x1a\n";
+    let guild = http
+        .json(
+            &server,
+            M::POST,
+            "/guild",
+            Some(json!({"name": "Owls", "emblem": {"data": "iVBORw0KGgo=", "content_type": "image/png"}})),
+            S::OK,
+        )
+        .await;
+    let guild_path = format!("/guild/{}", text(&guild["resource_id"]));
+    let data = http
+        .json(&server, M::GET, &format!("{guild_path}/data"), None, S::OK)
+        .await;
+    let file_id = format!("{:032x}", xxhash_rust::xxh3::xxh3_128(png));
+    assert_eq!(
+        data["emblem"],
+        json!({"file_id": file_id, "size": 8, "content_type": "image/png"}),
+        "{data}"
+    );
+    let emblem = http
+        .send(
+            &server,
+            M::GET,
+            &format!("{guild_path}/blobs/{file_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(emblem.status, S::OK);
+    assert_eq!(emblem.content_type, "image/png");
+    assert_eq!(&emblem.body[..], png);
+
     // invalid body: 422 naming the field
     let invalid = http
         .json(
@@ -534,6 +568,14 @@ async fn the_readme_curl_session_against_the_built_example() {
     let read = http.json(&server, M::GET, &zone_path, None, S::OK).await;
     assert_eq!(read["data"]["level"], 1);
     assert_eq!(read["meta"]["total_revision_count"], 2);
+    let emblem = http
+        .send(&server, M::GET, &format!("/blobs/{file_id}"), None)
+        .await;
+    assert_eq!(
+        (emblem.status, &emblem.body[..]),
+        (S::OK, &png[..]),
+        "the file survived the restart"
+    );
     let status = server.terminate().await;
     assert!(
         status.success(),

@@ -1,5 +1,7 @@
 //! `SpecStar::dump` → `SpecStar::load` on every backend (memory, SQLite, disk, PostgreSQL):
-//! every revision, meta field (times to the microsecond) and deleted state survives; the three
+//! every revision, meta field (times to the microsecond), deleted state and blob (bytes and
+//! content type, with a blob store of the same kind) survives; blob records sit after each
+//! model's resources; an archive with blobs needs a blob store; the three
 //! `on_duplicate` strategies; damaged archives and unknown models are refused with nothing
 //! written; indexes and unique constraints are consistent after a load.
 //!
@@ -12,7 +14,10 @@ mod store_common;
 use std::collections::BTreeMap;
 
 use backup_common::generator::{Archive, GenResource};
-use backup_common::{Backend, Populated, app, counts, dump_all, populate, snapshot, t};
+use backup_common::{
+    Backend, Populated, app, blob_snapshot, counts, dump_all, gallery_app,
+    gallery_app_without_blobs, populate, populate_gallery, snapshot, t,
+};
 use serde_json::json;
 use specstar_runtime::Error;
 use specstar_runtime::app::SpecStar;
@@ -21,8 +26,10 @@ use specstar_runtime::backup::{
 };
 use specstar_runtime::model::{ResourceMeta, RevisionInfo, RevisionStatus};
 use specstar_runtime::query::{Condition, FieldPath, MetaField, Operator, Query, Sort};
+use specstar_runtime::resource::GetOptions;
 use specstar_runtime::resource::hash::data_hash;
 use specstar_runtime::storage::StoredRevision;
+use specstar_runtime::storage::blob::file_id_of;
 
 fn stats(loaded: u64, skipped: u64, total: u64) -> LoadStats {
     LoadStats {
@@ -574,6 +581,298 @@ async fn queries_choose_what_is_dumped(backend: Backend) {
     assert!(out.is_empty());
 }
 
+async fn dump_then_load_preserves_every_blob(backend: Backend) {
+    let Some(source) = gallery_app(backend).await else {
+        return;
+    };
+    let gallery = populate_gallery(&source.spec).await;
+    let before = snapshot(&source.spec).await;
+    let blobs_before = blob_snapshot(&source.spec).await;
+    // every written file is referenced and held; the dangling reference is not held
+    assert_eq!(blobs_before.len(), gallery.files.len() + 1);
+    assert_eq!(blobs_before["missing-file"], None);
+    for (bytes, content_type) in &gallery.files {
+        let id = file_id_of(bytes);
+        assert_eq!(
+            blobs_before[&id],
+            Some((bytes.clone(), content_type.clone())),
+            "source holds {id}"
+        );
+    }
+    let bytes = dump_all(&source.spec).await;
+
+    let Some(target) = gallery_app(backend).await else {
+        return;
+    };
+    let loaded = target
+        .spec
+        .load(&bytes[..], OnDuplicate::Overwrite)
+        .await
+        .expect("load");
+    assert_eq!(loaded["picture"], stats(4, 0, 4));
+    assert_eq!(loaded["vault"], stats(1, 0, 1));
+    assert_eq!(
+        snapshot(&target.spec).await,
+        before,
+        "every meta and revision"
+    );
+    assert_eq!(
+        blob_snapshot(&target.spec).await,
+        blobs_before,
+        "every blob byte and content type"
+    );
+
+    // The files are served through the loaded resources, old revisions and deleted ones too.
+    let pictures = target.spec.model("picture").expect("picture");
+    let first_image = &gallery.files[0];
+    let old = pictures
+        .blob(
+            &gallery.edited,
+            &file_id_of(&first_image.0),
+            &GetOptions {
+                revision_id: Some(format!("{}:1", gallery.edited)),
+                include_deleted: false,
+            },
+        )
+        .await
+        .expect("a file only revision 1 references");
+    assert_eq!((old.data, old.content_type), first_image.clone());
+    let gone = pictures
+        .blob(
+            &gallery.deleted,
+            &file_id_of(&gallery.files[5].0),
+            &GetOptions {
+                revision_id: None,
+                include_deleted: true,
+            },
+        )
+        .await
+        .expect("a deleted resource's file");
+    assert_eq!(gone.data, gallery.files[5].0);
+    let e = pictures
+        .blob(&gallery.dangling, "missing-file", &GetOptions::default())
+        .await
+        .expect_err("never held");
+    assert!(matches!(e, Error::FileNotFound { .. }), "{e}");
+    let vault = target
+        .spec
+        .model("vault")
+        .expect("vault")
+        .blob(
+            &gallery.vault,
+            &file_id_of(&first_image.0),
+            &GetOptions::default(),
+        )
+        .await
+        .expect("the vault's file");
+    assert_eq!(vault.data, first_image.0);
+
+    // A second dump of the loaded app is byte-identical.
+    assert_eq!(dump_all(&target.spec).await, bytes);
+}
+
+async fn blob_archives_need_a_blob_store_and_write_nothing_when_refused(backend: Backend) {
+    let Some(source) = gallery_app(backend).await else {
+        return;
+    };
+    let gallery = populate_gallery(&source.spec).await;
+    let bytes = dump_all(&source.spec).await;
+
+    // No blob store: refused before anything is written.
+    let Some(bare) = gallery_app_without_blobs(backend).await else {
+        return;
+    };
+    let e = bare
+        .spec
+        .load(&bytes[..], OnDuplicate::Overwrite)
+        .await
+        .expect_err("no blob store");
+    assert!(
+        matches!(&e, Error::NotConfigured { feature } if feature.contains("blob store")),
+        "{e}"
+    );
+    assert!(counts(&bare.spec).await.values().all(|n| *n == 0));
+
+    let Some(target) = gallery_app(backend).await else {
+        return;
+    };
+    let store = target.spec.blob_store().expect("a blob store").clone();
+    let none_held = || async {
+        for (bytes, _) in &gallery.files {
+            assert!(
+                !store.exists(&file_id_of(bytes)).await.expect("exists"),
+                "a refused load wrote a blob"
+            );
+        }
+    };
+    // A truncated archive (cut inside the picture section's blobs) writes nothing.
+    let records_list = records(&bytes).await;
+    let first_blob = records_list
+        .iter()
+        .position(|r| matches!(r, Record::Blob(_)))
+        .expect("blob records");
+    let mut prefix = rewrite(&records_list[..first_blob + 2]).await;
+    prefix.truncate(prefix.len() - 3);
+    let e = target
+        .spec
+        .load(&prefix[..], OnDuplicate::Overwrite)
+        .await
+        .expect_err("truncated");
+    assert!(matches!(e, Error::BadRequest { .. }), "{e}");
+    assert!(counts(&target.spec).await.values().all(|n| *n == 0));
+    none_held().await;
+
+    // A blob whose size lies is refused; nothing written.
+    let mut lying = records_list.clone();
+    if let Record::Blob(blob) = &mut lying[first_blob] {
+        blob.size += 1;
+    }
+    let e = target
+        .spec
+        .load(&rewrite(&lying).await[..], OnDuplicate::Overwrite)
+        .await
+        .expect_err("wrong size");
+    assert!(matches!(e, Error::BadRequest { .. }), "{e}");
+    assert!(counts(&target.spec).await.values().all(|n| *n == 0));
+    none_held().await;
+
+    // raise_error with an existing resource: refused before any blob is written.
+    target
+        .spec
+        .load(
+            &dump_with(&source.spec, DumpOptions::all().model("zone")).await[..],
+            OnDuplicate::Overwrite,
+        )
+        .await
+        .expect("load the zone");
+    let e = target
+        .spec
+        .load(&bytes[..], OnDuplicate::RaiseError)
+        .await
+        .expect_err("duplicate");
+    assert!(matches!(e, Error::Duplicate { .. }), "{e}");
+    none_held().await;
+    assert_eq!(counts(&target.spec).await["picture"], 0);
+}
+
+async fn dump_with(spec: &SpecStar, options: DumpOptions) -> Vec<u8> {
+    let mut out = Vec::new();
+    spec.dump(&mut out, &options).await.expect("dump");
+    out
+}
+
+/// The archive's frames read byte by byte (length prefix, then a MessagePack map), with no
+/// help from the crate's reader: each frame's keys and values in order.
+fn raw_frames(bytes: &[u8]) -> Vec<Vec<(String, rmpv::Value)>> {
+    let mut frames = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let len = u32::from_be_bytes(rest[..4].try_into().expect("prefix")) as usize;
+        let mut payload = &rest[4..4 + len];
+        rest = &rest[4 + len..];
+        let value = rmpv::decode::read_value(&mut payload).expect("msgpack");
+        assert!(payload.is_empty(), "one map per frame");
+        let rmpv::Value::Map(entries) = value else {
+            panic!("a frame is a map");
+        };
+        frames.push(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.as_str().expect("str key").to_owned(), v))
+                .collect(),
+        );
+    }
+    frames
+}
+
+/// Blob records sit after each model's resources and before its end record, once per file per
+/// model, with `file_id`, `blob_data` (bin), `size`, `content_type` in that order.
+#[tokio::test]
+async fn blob_records_follow_each_models_resources() {
+    let Some(app) = gallery_app(Backend::Sqlite).await else {
+        return;
+    };
+    let gallery = populate_gallery(&app.spec).await;
+    let frames = raw_frames(&dump_all(&app.spec).await);
+    let tag = |frame: &Vec<(String, rmpv::Value)>| {
+        assert_eq!(frame[0].0, "t", "the tag comes first");
+        frame[0].1.as_str().expect("tag").to_owned()
+    };
+    let tags: Vec<String> = frames.iter().map(tag).collect();
+    assert_eq!(tags.first().map(String::as_str), Some("HeaderRecord"));
+    assert_eq!(tags.last().map(String::as_str), Some("EofRecord"));
+
+    // Split into sections and check the order inside each.
+    let mut sections: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, frame) in frames.iter().enumerate() {
+        match tags[i].as_str() {
+            "ModelStartRecord" => {
+                sections.push((frame[1].1.as_str().expect("model").to_owned(), Vec::new()))
+            }
+            "ModelEndRecord" | "HeaderRecord" | "EofRecord" => {}
+            _ => sections.last_mut().expect("inside a section").1.push(i),
+        }
+    }
+    let names: Vec<&str> = sections.iter().map(|(m, _)| m.as_str()).collect();
+    assert_eq!(names, ["picture", "vault", "zone"]);
+    let file = |i: usize| (gallery.files[i].0.clone(), gallery.files[i].1.clone());
+    let expected: BTreeMap<&str, Vec<(Vec<u8>, String)>> = BTreeMap::from([
+        // picture: every file of every revision (sunset's first image only its revision 1
+        // references, the deleted picture's), once; the dangling reference left out. (The
+        // order is that of first reference in the archive, which follows the random ids, so
+        // the comparison is on sorted lists.)
+        (
+            "picture",
+            vec![file(0), file(1), file(2), file(3), file(4), file(5)],
+        ),
+        // vault: its own file and, again, the picture's shared one
+        ("vault", vec![file(6), file(0)]),
+        ("zone", vec![]),
+    ]);
+    for (model, indexes) in &sections {
+        let section_tags: Vec<&str> = indexes.iter().map(|i| tags[*i].as_str()).collect();
+        let first_blob = section_tags
+            .iter()
+            .position(|t| *t == "BlobRecord")
+            .unwrap_or(section_tags.len());
+        assert!(
+            section_tags[first_blob..]
+                .iter()
+                .all(|t| *t == "BlobRecord"),
+            "{model}: blobs come last in the section: {section_tags:?}"
+        );
+        assert!(
+            section_tags[..first_blob]
+                .iter()
+                .all(|t| *t == "MetaRecord" || *t == "RevisionRecord"),
+            "{model}: {section_tags:?}"
+        );
+        assert_eq!(
+            section_tags.first().copied().unwrap_or("MetaRecord"),
+            "MetaRecord"
+        );
+        let mut blobs = Vec::new();
+        for i in &indexes[first_blob..] {
+            let frame = &frames[*i];
+            let keys: Vec<&str> = frame.iter().map(|(k, _)| k.as_str()).collect();
+            assert_eq!(keys, ["t", "file_id", "blob_data", "size", "content_type"]);
+            let rmpv::Value::Binary(data) = &frame[2].1 else {
+                panic!("blob_data is bin, got {:?}", frame[2].1);
+            };
+            assert_eq!(frame[1].1.as_str(), Some(file_id_of(data).as_str()));
+            assert_eq!(frame[3].1.as_u64(), Some(data.len() as u64));
+            blobs.push((
+                data.clone(),
+                frame[4].1.as_str().expect("content_type").to_owned(),
+            ));
+        }
+        let mut wanted = expected[model.as_str()].clone();
+        blobs.sort();
+        wanted.sort();
+        assert_eq!(blobs, wanted, "{model}: each referenced file once");
+    }
+}
+
 macro_rules! backends {
     ($($backend:ident => $variant:ident),*) => {$(
         mod $backend {
@@ -593,6 +892,8 @@ macro_rules! backends {
             case!(indexes_and_unique_constraints_hold_after_load);
             case!(payloads_that_do_not_fit_the_model_are_refused);
             case!(queries_choose_what_is_dumped);
+            case!(dump_then_load_preserves_every_blob);
+            case!(blob_archives_need_a_blob_store_and_write_nothing_when_refused);
         }
     )*};
 }

@@ -164,8 +164,8 @@ fn resolution_errors_name_the_role_and_connection() {
             "must use the same backend",
         ),
         (
-            json!({"blob": {"type": "sqlite", "options": {"path": "x"}}}),
-            "cannot serve the `blob` role",
+            json!({"blob": {"use": "nope"}}),
+            "role `blob` uses unknown connection `nope`",
         ),
         (
             json!({"mq": {"type": "memory"}}),
@@ -183,9 +183,13 @@ fn resolution_errors_name_the_role_and_connection() {
         assert!(message.contains(expected), "{value}: {message}");
     }
     // An optional binding this version cannot serve is ignored.
-    parse(json!({"blob": {"type": "memory", "required": false}}))
+    parse(json!({"mq": {"type": "memory", "required": false}}))
         .validate()
         .unwrap();
+    // Every built-in provider serves the blob role.
+    for kind in ["memory", "sqlite", "postgres", "disk"] {
+        parse(json!({"blob": {"type": kind}})).validate().unwrap();
+    }
 }
 
 #[tokio::test]
@@ -304,6 +308,28 @@ async fn custom_providers() {
     .unwrap();
     works(config.open().await.unwrap()).await;
 
+    // A custom provider cannot hold blobs: refused when required, ignored when optional.
+    let blob_on_custom = |required: bool| {
+        BackendConfig::from_json_value(json!({
+            "connections": {"s": {"type": "test-scratch", "options": {"flavour": "vanilla"}}},
+            "meta": {"use": "s"}, "resource": {"use": "s"},
+            "blob": {"use": "s", "required": required}
+        }))
+        .unwrap()
+    };
+    let message = config_error(blob_on_custom(true).validate());
+    assert!(
+        message.contains("`test-scratch` provider cannot serve the `blob` role"),
+        "{message}"
+    );
+    assert!(
+        blob_on_custom(false)
+            .open_blob_store()
+            .await
+            .unwrap()
+            .is_none()
+    );
+
     let again = register_backend_provider("test-scratch", |_| {
         Box::pin(async { Err(Error::config("unused")) })
     });
@@ -312,4 +338,116 @@ async fn custom_providers() {
         Box::pin(async { Err(Error::config("unused")) })
     });
     assert!(config_error(builtin).contains("built in"));
+}
+
+/// The `blob` role opens a blob store; the one-store shorthands put blobs beside resources.
+#[tokio::test]
+async fn the_blob_role_opens_a_blob_store() {
+    use specstar_runtime::storage::blob::BlobStore;
+    async fn round_trip(store: Arc<dyn BlobStore>) -> String {
+        let id = store
+            .put(b"config blob".to_vec(), "text/plain")
+            .await
+            .unwrap();
+        let blob = store.get(&id).await.unwrap().expect("stored");
+        assert_eq!(blob.data, b"config blob");
+        id
+    }
+
+    // URLs and shorthands bind blobs to the resources' store.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("app.db");
+    let config = BackendConfig::parse(&format!("sqlite://{}", db.display())).unwrap();
+    assert_eq!(config.blob, Some(BackendBinding::connection("default")));
+    let _resources = config.open().await.unwrap();
+    let blobs = config
+        .open_blob_store()
+        .await
+        .unwrap()
+        .expect("a blob store");
+    assert_eq!(blobs.backend_name(), "sqlite");
+    round_trip(blobs).await;
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM blobs")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "the blobs table is in the resources' file");
+    }
+
+    let config = BackendConfig::disk(dir.path().join("data"));
+    let blobs = config
+        .open_blob_store()
+        .await
+        .unwrap()
+        .expect("a blob store");
+    assert_eq!(blobs.backend_name(), "disk");
+    round_trip(blobs).await;
+    assert!(dir.path().join("data").join(".blobs").is_dir());
+
+    let memory = BackendConfig::parse("memory://").unwrap();
+    let blobs = memory
+        .open_blob_store()
+        .await
+        .unwrap()
+        .expect("a blob store");
+    assert_eq!(blobs.backend_name(), "memory");
+
+    // A JSON config without `blob` has no blob store; with one, it opens it, with the
+    // table prefix of the defaults.
+    let plain = BackendConfig::from_json_value(json!({})).unwrap();
+    assert!(plain.open_blob_store().await.unwrap().is_none());
+    let prefixed = BackendConfig::from_json_value(json!({
+        "defaults": {"table_prefix": "p_"},
+        "blob": {"type": "sqlite", "options": {"path": db.to_str().unwrap()}}
+    }))
+    .unwrap();
+    let blobs = prefixed
+        .open_blob_store()
+        .await
+        .unwrap()
+        .expect("a blob store");
+    round_trip(blobs).await;
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM p_blobs")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+    let bad = BackendConfig::from_json_value(json!({
+        "blob": {"type": "memory", "options": {"path": "x"}}
+    }))
+    .unwrap();
+    let message = config_error(bad.open_blob_store().await.map(|s| s.is_some()));
+    assert!(
+        message.contains("unknown `memory` backend option"),
+        "{message}"
+    );
+
+    // PostgreSQL: the blobs table in the schema.
+    let Some(url) = postgres_reachable().await else {
+        return;
+    };
+    let guard = SchemaGuard {
+        url: url.clone(),
+        schema: random_schema(),
+    };
+    let config = BackendConfig::postgres(url, Some(&guard.schema));
+    let _resources = config.open().await.unwrap();
+    let blobs = config
+        .open_blob_store()
+        .await
+        .unwrap()
+        .expect("a blob store");
+    assert_eq!(blobs.backend_name(), "postgres");
+    round_trip(blobs).await;
 }

@@ -56,13 +56,65 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Files
+//!
+//! A [`Binary`] field holds a file. Write it with its bytes; SpecStar puts the bytes in the
+//! app's blob store (content-addressed: the same file is stored once) and keeps only
+//! `{file_id, size, content_type}` in the revision. Over HTTP the bytes travel as standard
+//! base64 in `data`, or are uploaded with `POST /blobs/upload`, and are served by
+//! `GET /{model}/{id}/blobs/{file_id}`. Backups carry the blobs their resources reference.
+//!
+//! ```rust
+//! use std::sync::Arc;
+//! use specstar::prelude::*;
+//! use specstar::storage::blob::memory::MemoryBlobStore;
+//!
+//! #[derive(Resource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
+//! pub struct Avatar {
+//!     #[index]
+//!     pub name: String,
+//!     pub image: Binary,
+//!     #[serde(default)]
+//!     pub thumbnails: Vec<Binary>,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> specstar::Result<()> {
+//! let spec = SpecStar::builder()
+//!     .blob_store(Arc::new(MemoryBlobStore::new())) // URL backends (`sqlite://…`) bring their own
+//!     .resource::<Avatar>()
+//!     .build()
+//!     .await?;
+//! let avatars = spec.manager::<Avatar>();
+//! let png = b"\x89PNG\r\n\x1a\n...".to_vec();
+//! let info = avatars
+//!     .create(Avatar {
+//!         name: "hero".into(),
+//!         image: Binary::new(png.clone(), "image/png"),
+//!         thumbnails: vec![],
+//!     })
+//!     .await?;
+//!
+//! // The revision keeps the reference, not the bytes.
+//! let image = avatars.get(&info.resource_id).await?.data.image;
+//! assert!(image.data.is_none());
+//! assert_eq!(image.size, Some(png.len() as i64));
+//! let file_id = image.file_id.expect("stored");
+//!
+//! // The bytes come back through the resource that references them.
+//! let blob = avatars.blob(&info.resource_id, &file_id).await?;
+//! assert_eq!((blob.data, blob.content_type.as_str()), (png, "image/png"));
+//! # Ok(())
+//! # }
+//! ```
 
 #![deny(unsafe_code)]
 
 pub use specstar_derive::{IndexValue, Nested, Resource};
 pub use specstar_runtime::app::{ResourceOptions, SpecStar, SpecStarBuilder};
 pub use specstar_runtime::model::{
-    Encoding, Error, Resource as Stored, ResourceMeta, Result, RevisionInfo, RevisionList,
+    Binary, Encoding, Error, Resource as Stored, ResourceMeta, Result, RevisionInfo, RevisionList,
     RevisionStatus, Timestamp,
 };
 pub use specstar_runtime::query::{Condition, Field, MetaFields, Query};
@@ -120,7 +172,8 @@ pub mod query {
 }
 
 /// Storage: the [`ResourceStore`](storage::ResourceStore) trait every backend implements, the
-/// backends (`memory`, `sqlite`, `postgres`, `disk`) and `BackendConfig` (`storage::config`).
+/// backends (`memory`, `sqlite`, `postgres`, `disk`), `BackendConfig` (`storage::config`) and
+/// the blob stores (`storage::blob`).
 pub mod storage {
     pub use specstar_runtime::storage::*;
 }
@@ -128,7 +181,7 @@ pub mod storage {
 /// `use specstar::prelude::*;` brings the derive, the traits and the common types into scope.
 pub mod prelude {
     pub use crate::{
-        Backend, Encoding, Error, IndexValue, Modify, Nested, Resource, ResourceManager,
+        Backend, Binary, Encoding, Error, IndexValue, Modify, Nested, Resource, ResourceManager,
         ResourceMeta, RevisionInfo, RevisionStatus, SpecStar,
     };
     pub use schemars::JsonSchema;

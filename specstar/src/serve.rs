@@ -5,6 +5,7 @@ use std::sync::Arc;
 use specstar_runtime::app::SpecStar;
 use specstar_runtime::http::{self, HttpOptions};
 use specstar_runtime::storage::ResourceStore;
+use specstar_runtime::storage::blob::BlobStore;
 use specstar_runtime::storage::config::BackendConfig;
 
 use crate::Result;
@@ -39,19 +40,19 @@ pub async fn serve() -> Result<()> {
         .unwrap_or_else(|| http::serve::DEFAULT_ADDR.to_owned());
     let options = HttpOptions::from_env()?;
     let backend = std::env::var("SPECSTAR_BACKEND").ok();
-    let (store, label) = open_backend(backend.as_deref()).await?;
-    let spec = SpecStar::builder()
-        .store(store)
-        .registered()
-        .build()
-        .await?;
+    let (store, blobs, label) = open_backend(backend.as_deref()).await?;
+    let mut builder = SpecStar::builder().store(store);
+    if let Some(blobs) = blobs {
+        builder = builder.blob_store(blobs);
+    }
+    let spec = builder.registered().build().await?;
     http::serve::serve(spec, addr.trim(), options, Some(&label)).await
 }
 
-/// The store named by `SPECSTAR_BACKEND` (a URL, inline JSON or a JSON file: see
-/// [`BackendConfig::parse`]; default the SQLite file `specstar.db`), and a description for
-/// the start-up line (without credentials).
-async fn open_backend(spec: Option<&str>) -> Result<(Arc<dyn ResourceStore>, String)> {
+/// The stores named by `SPECSTAR_BACKEND` (a URL, inline JSON or a JSON file: see
+/// [`BackendConfig::parse`]; default the SQLite file `specstar.db`, blobs in the same file),
+/// and a description for the start-up line (without credentials).
+async fn open_backend(spec: Option<&str>) -> Result<(Arc<dyn ResourceStore>, Blobs, String)> {
     let spec = spec.map(str::trim).filter(|s| !s.is_empty());
     let (config, source) = match spec {
         None => (
@@ -67,9 +68,20 @@ async fn open_backend(spec: Option<&str>) -> Result<(Arc<dyn ResourceStore>, Str
         Some(path) => (BackendConfig::parse(path)?, format!("config file {path}")),
     };
     let store = config.open().await?;
-    let label = format!("{} ({source})", store.backend_name());
-    Ok((store, label))
+    let blobs = config.open_blob_store().await?;
+    let label = match &blobs {
+        Some(b) => format!(
+            "{} ({source}), blobs: {}",
+            store.backend_name(),
+            b.backend_name()
+        ),
+        None => format!("{} ({source}), no blob store", store.backend_name()),
+    };
+    Ok((store, blobs, label))
 }
+
+/// The blob store of the backend, if it binds one.
+type Blobs = Option<Arc<dyn BlobStore>>;
 
 /// `postgres://user:secret@host/db` → `postgres://host/db`.
 fn without_credentials(url: &str) -> String {
@@ -99,12 +111,13 @@ mod tests {
 
     #[tokio::test]
     async fn backends_from_the_environment_value() {
-        let (store, label) = open_backend(Some("sqlite::memory:")).await.unwrap();
+        let (store, blobs, label) = open_backend(Some("sqlite::memory:")).await.unwrap();
         assert_eq!(store.backend_name(), "sqlite");
-        assert_eq!(label, "sqlite (sqlite::memory:)");
+        assert_eq!(blobs.expect("a blob store").backend_name(), "sqlite");
+        assert_eq!(label, "sqlite (sqlite::memory:), blobs: sqlite");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.db");
-        let (store, label) = open_backend(Some(&format!("sqlite://{}", path.display())))
+        let (store, _, label) = open_backend(Some(&format!("sqlite://{}", path.display())))
             .await
             .unwrap();
         assert_eq!(store.backend_name(), "sqlite");

@@ -8,11 +8,13 @@ use super::{ResourceOptions, SpecStar};
 use crate::auth::{AllowAll, PermissionChecker};
 use crate::events::EventHandler;
 use crate::model::{Encoding, Error, Result, RevisionStatus, Timestamp};
+use crate::resource::binary_fields::BinaryFields;
 use crate::resource::context::ContextDefaults;
 use crate::resource::engine::{AppState, ModelEngine};
 use crate::resource::model_type::{ModelType, TypedModel};
 use crate::resource::{Resource, ResourceDescriptor, refs, registrations};
 use crate::storage::ResourceStore;
+use crate::storage::blob::BlobStore;
 use crate::storage::config::BackendSpec;
 use crate::storage::memory::MemoryStore;
 
@@ -40,6 +42,7 @@ use crate::storage::memory::MemoryStore;
 #[derive(Default)]
 pub struct SpecStarBuilder {
     store: Option<StoreSource>,
+    blobs: Option<Arc<dyn BlobStore>>,
     defaults: ContextDefaults,
     default_status: Option<RevisionStatus>,
     encoding: Option<Encoding>,
@@ -100,6 +103,29 @@ impl SpecStarBuilder {
     /// [`encoding`](Self::encoding) is set. Replaces an earlier [`store`](Self::store).
     pub fn backend(mut self, backend: impl Into<BackendSpec>) -> Self {
         self.store = Some(StoreSource::Backend(backend.into()));
+        self
+    }
+
+    /// Keep the bytes of [`Binary`](crate::model::Binary) values in `store`. Without a blob
+    /// store, writing a `Binary` that carries bytes fails with `Error::NotConfigured` and the
+    /// blob routes answer 501. Wins over the `blob` binding of a [`backend`](Self::backend)
+    /// (URL backends such as `sqlite://…` bind blobs beside the resources).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> specstar_runtime::Result<()> {
+    /// use std::sync::Arc;
+    /// use specstar_runtime::app::SpecStar;
+    /// use specstar_runtime::storage::blob::disk::DiskBlobStore;
+    ///
+    /// let spec = SpecStar::builder()
+    ///     .blob_store(Arc::new(DiskBlobStore::open("./blobs").await?))
+    ///     .build()
+    ///     .await?;
+    /// assert!(spec.blob_store().is_some());
+    /// # Ok(()) }
+    /// ```
+    pub fn blob_store(mut self, store: Arc<dyn BlobStore>) -> Self {
+        self.blobs = Some(store);
         self
     }
 
@@ -193,14 +219,24 @@ impl SpecStarBuilder {
             models.iter().map(|m| m.descriptor).collect();
         let relationships = refs::relationships(&descriptors)?;
 
-        let (store, backend_encoding) = match self.store {
-            None => (Arc::new(MemoryStore::new()) as Arc<dyn ResourceStore>, None),
-            Some(StoreSource::Store(store)) => (store, None),
+        let (store, backend_encoding, backend_blobs) = match self.store {
+            None => (
+                Arc::new(MemoryStore::new()) as Arc<dyn ResourceStore>,
+                None,
+                None,
+            ),
+            Some(StoreSource::Store(store)) => (store, None, None),
             Some(StoreSource::Backend(spec)) => {
                 let config = spec.into_config()?;
-                (config.open().await?, Some(config.default_encoding()))
+                let store = config.open().await?;
+                let blobs = match self.blobs {
+                    Some(_) => None,
+                    None => config.open_blob_store().await?,
+                };
+                (store, Some(config.default_encoding()), blobs)
             }
         };
+        let blobs = self.blobs.or(backend_blobs);
         let encoding = self.encoding.or(backend_encoding);
         for descriptor in &descriptors {
             store.register_model(descriptor).await?;
@@ -212,6 +248,7 @@ impl SpecStarBuilder {
         let mut engines = BTreeMap::new();
         for model in models {
             let descriptor = model.descriptor;
+            let binaries = BinaryFields::of(model.model_type.schema_fn());
             let mut handlers = self.handlers.clone();
             handlers.extend(model.handlers);
             let engine = ModelEngine {
@@ -227,12 +264,15 @@ impl SpecStarBuilder {
                 strict: self.strict,
                 permission: model.permission.unwrap_or_else(|| permission.clone()),
                 handlers,
+                binaries,
             };
             engines.insert(model.name, Arc::new(engine));
         }
         Ok(SpecStar {
             state: Arc::new(AppState {
                 store,
+                blobs,
+                uploads: Default::default(),
                 models: engines,
                 relationships,
                 write_locks: Default::default(),

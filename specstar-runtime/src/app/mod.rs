@@ -24,6 +24,7 @@ use crate::model::{Error, Result};
 use crate::resource::engine::AppState;
 use crate::resource::{ModelHandle, OperationContext, Relationship, Resource, ResourceManager};
 use crate::storage::ResourceStore;
+use crate::storage::blob::BlobStore;
 
 /// A built SpecStar application. Cheap to clone (one `Arc`).
 #[derive(Clone)]
@@ -35,6 +36,10 @@ impl std::fmt::Debug for SpecStar {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SpecStar")
             .field("backend", &self.state.store.backend_name())
+            .field(
+                "blobs",
+                &self.state.blobs.as_ref().map(|b| b.backend_name()),
+            )
             .field("models", &self.state.models.keys().collect::<Vec<_>>())
             .finish()
     }
@@ -104,6 +109,18 @@ impl SpecStar {
     /// The store every model lives in.
     pub fn store(&self) -> &Arc<dyn ResourceStore> {
         &self.state.store
+    }
+
+    /// Where the bytes of [`Binary`](crate::model::Binary) values live, if the app has a blob
+    /// store (see [`SpecStarBuilder::blob_store`]).
+    pub fn blob_store(&self) -> Option<&Arc<dyn BlobStore>> {
+        self.state.blobs.as_ref()
+    }
+
+    /// The open upload sessions (files sent in parts; see
+    /// [`UploadSessions`](crate::storage::blob::upload::UploadSessions)).
+    pub fn upload_sessions(&self) -> &crate::storage::blob::upload::UploadSessions {
+        &self.state.uploads
     }
 
     /// Every reference field of every model (the `/_relationships` route).

@@ -1,11 +1,11 @@
 //! [`SpecStar::dump`]: every (or a chosen query of) resource of the chosen models, with every
 //! revision, streamed into an archive page by page.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use tokio::io::AsyncWrite;
 
-use super::format::{ARCHIVE_VERSION, Record};
+use super::format::{ARCHIVE_VERSION, BlobRecord, Record};
 use super::writer::ArchiveWriter;
 use crate::app::SpecStar;
 use crate::model::{Error, Result};
@@ -13,6 +13,7 @@ use crate::query::{Condition, MetaField, Operator, Query, Sort};
 use crate::resource::ModelHandle;
 use crate::resource::hash::data_hash;
 use crate::resource::search::with_deleted_default;
+use crate::storage::StoredRevision;
 
 /// How many metas one search page of a dump reads.
 pub const DUMP_PAGE_SIZE: usize = 256;
@@ -79,8 +80,11 @@ impl SpecStar {
     ///
     /// Streams: resources are read page by page ([`DUMP_PAGE_SIZE`] metas per search), and
     /// each resource's revisions one at a time, so neither a model nor the archive is held in
-    /// memory. Every revision of a resource is written, oldest first, after its meta. Blob
-    /// records are never written (there is no blob store yet).
+    /// memory. Every revision of a resource is written, oldest first, after its meta. After a
+    /// model's resources come the blobs their revisions reference (each once per model, read
+    /// from the blob store one at a time; only their ids are kept meanwhile). A referenced file
+    /// the blob store does not hold — or any file, when the app has no blob store — is left
+    /// out with a warning in the log: the archive still restores every revision.
     ///
     /// Dump reads the store directly: permission checkers and event handlers do not run.
     /// A resource written while it is dumped is re-read until its meta and revision list agree.
@@ -116,7 +120,9 @@ impl SpecStar {
                     model_name: name.clone(),
                 })
                 .await?;
-            let written = dump_model(&model, query.as_ref(), &mut writer).await?;
+            let mut files = ReferencedFiles::default();
+            let written = dump_model(&model, query.as_ref(), &mut writer, &mut files).await?;
+            dump_blobs(&model, files, &mut writer).await?;
             writer
                 .write(&Record::ModelEnd {
                     model_name: name.clone(),
@@ -167,11 +173,72 @@ impl SpecStar {
     }
 }
 
+/// The distinct files the dumped revisions of one model reference, in order of first
+/// reference.
+#[derive(Default)]
+struct ReferencedFiles {
+    order: Vec<String>,
+    seen: HashSet<String>,
+}
+
+impl ReferencedFiles {
+    /// Note the files `revision` references (nothing to do for models without `Binary`).
+    fn note(&mut self, model: &ModelHandle, revision: &StoredRevision) {
+        if !model.has_binaries() {
+            return;
+        }
+        for file_id in model.revision_files(revision) {
+            if self.seen.insert(file_id.clone()) {
+                self.order.push(file_id);
+            }
+        }
+    }
+}
+
+/// Write a `BlobRecord` for every file in `files` the blob store holds.
+async fn dump_blobs<W: AsyncWrite + Unpin + Send>(
+    model: &ModelHandle,
+    files: ReferencedFiles,
+    writer: &mut ArchiveWriter<W>,
+) -> Result<()> {
+    if files.order.is_empty() {
+        return Ok(());
+    }
+    let Some(store) = model.blob_store() else {
+        tracing::warn!(
+            model = model.name(),
+            files = files.order.len(),
+            "the app has no blob store: the files its resources reference are not in the archive"
+        );
+        return Ok(());
+    };
+    for file_id in files.order {
+        let Some(blob) = store.get(&file_id).await? else {
+            tracing::warn!(
+                model = model.name(),
+                %file_id,
+                "a referenced file is missing from the blob store; it is not in the archive"
+            );
+            continue;
+        };
+        writer
+            .write(&Record::Blob(BlobRecord {
+                size: blob.size(),
+                file_id: blob.file_id,
+                blob_data: blob.data,
+                content_type: blob.content_type,
+            }))
+            .await?;
+    }
+    Ok(())
+}
+
 /// Write every resource of `model` matching `query` (all when `None`); the number written.
 async fn dump_model<W: AsyncWrite + Unpin + Send>(
     model: &ModelHandle,
     query: Option<&Query>,
     writer: &mut ArchiveWriter<W>,
+    files: &mut ReferencedFiles,
 ) -> Result<u64> {
     let store = model.store();
     let name = model.name();
@@ -185,9 +252,9 @@ async fn dump_model<W: AsyncWrite + Unpin + Send>(
             limit: None,
             offset: 0,
         }) if sorts.is_empty() => {
-            written += dump_by_key(model, condition.as_ref(), writer).await?;
+            written += dump_by_key(model, condition.as_ref(), writer, files).await?;
         }
-        None => written += dump_by_key(model, None, writer).await?,
+        None => written += dump_by_key(model, None, writer, files).await?,
         // The caller's order and paging: offset paging within its window.
         Some(query) => {
             let mut offset = query.offset;
@@ -204,7 +271,7 @@ async fn dump_model<W: AsyncWrite + Unpin + Send>(
                 };
                 let metas = store.search(name, &page).await?;
                 for meta in &metas {
-                    if dump_resource(model, &meta.resource_id, writer).await? {
+                    if dump_resource(model, &meta.resource_id, writer, files).await? {
                         written += 1;
                     }
                 }
@@ -223,6 +290,7 @@ async fn dump_by_key<W: AsyncWrite + Unpin + Send>(
     model: &ModelHandle,
     condition: Option<&Condition>,
     writer: &mut ArchiveWriter<W>,
+    files: &mut ReferencedFiles,
 ) -> Result<u64> {
     let store = model.store();
     let mut written = 0;
@@ -244,7 +312,7 @@ async fn dump_by_key<W: AsyncWrite + Unpin + Send>(
         };
         let metas = store.search(model.name(), &page).await?;
         for meta in &metas {
-            if dump_resource(model, &meta.resource_id, writer).await? {
+            if dump_resource(model, &meta.resource_id, writer, files).await? {
                 written += 1;
             }
         }
@@ -261,6 +329,7 @@ async fn dump_resource<W: AsyncWrite + Unpin + Send>(
     model: &ModelHandle,
     id: &str,
     writer: &mut ArchiveWriter<W>,
+    files: &mut ReferencedFiles,
 ) -> Result<bool> {
     let store = model.store();
     let name = model.name();
@@ -302,6 +371,7 @@ async fn dump_resource<W: AsyncWrite + Unpin + Send>(
                     source: None,
                 });
             }
+            files.note(model, &revision);
             writer.write(&Record::Revision(revision)).await?;
         }
         return Ok(true);

@@ -87,8 +87,12 @@ pub struct LoadStats {
 pub struct CheckedArchive {
     spec: SpecStar,
     spool: tokio::fs::File,
+    /// The archive's `BlobRecord`s, spooled apart (as a small archive of their own) so that
+    /// they can be written before the resources that reference them.
+    blob_spool: Option<tokio::fs::File>,
     models: Vec<String>,
     resources: u64,
+    blobs: u64,
     first_existing: Option<(String, String)>,
 }
 
@@ -103,6 +107,11 @@ impl CheckedArchive {
         self.resources
     }
 
+    /// How many blob records it holds.
+    pub fn blob_count(&self) -> u64 {
+        self.blobs
+    }
+
     /// The first resource of the archive (model, id) that already existed in the store when
     /// it was checked.
     pub fn first_existing(&self) -> Option<(&str, &str)> {
@@ -111,7 +120,12 @@ impl CheckedArchive {
             .map(|(m, id)| (m.as_str(), id.as_str()))
     }
 
-    /// Write every resource of the archive (second pass over the spooled copy).
+    /// Write every blob, then every resource of the archive (second pass over the spooled
+    /// copies).
+    ///
+    /// Blobs go first, each with [`BlobStore::put_with_id`](crate::storage::blob::BlobStore::put_with_id)
+    /// under its archived `file_id` and content type, so a loaded resource never references a
+    /// file that is not there yet.
     ///
     /// Each resource is written atomically through
     /// [`ResourceStore::import`](crate::storage::ResourceStore::import) — all its revisions,
@@ -120,9 +134,10 @@ impl CheckedArchive {
     /// Under `RaiseError`, a resource found to exist by the check fails the load before
     /// anything is written.
     ///
-    /// What can still stop a load half-way (earlier resources stay written): a unique value
-    /// already held by another resource (`UniqueViolation`), a resource created concurrently
-    /// or listed twice in the archive under `RaiseError` (`Duplicate`), a store failure.
+    /// What can still stop a load half-way (earlier resources and the blobs stay written): a
+    /// unique value already held by another resource (`UniqueViolation`), a resource created
+    /// concurrently or listed twice in the archive under `RaiseError` (`Duplicate`), a store
+    /// failure. Blobs written by a load that stops are only unreferenced files.
     pub async fn load(mut self, on_duplicate: OnDuplicate) -> Result<BTreeMap<String, LoadStats>> {
         if on_duplicate == OnDuplicate::RaiseError
             && let Some((model, id)) = self.first_existing.take()
@@ -131,6 +146,9 @@ impl CheckedArchive {
                 resource: model,
                 id,
             });
+        }
+        if let Some(spool) = self.blob_spool.take() {
+            restore_blobs(&self.spec, spool).await?;
         }
         self.spool
             .seek(SeekFrom::Start(0))
@@ -182,12 +200,13 @@ impl SpecStar {
     /// already exists is refused with nothing written. Memory stays bounded by one frame and
     /// one resource's history; the temporary file takes the archive's size on disk.
     ///
-    /// `BlobRecord`s are checked and skipped: there is no blob store yet.
+    /// `BlobRecord`s go to the app's blob store, before the resources (an archive with blobs
+    /// is refused with `NotConfigured`, nothing written, when the app has none).
     /// Load writes through the store directly: permission checkers, validators and event
     /// handlers do not run (the archived payloads are stored byte for byte).
     ///
     /// Errors: `BadRequest` (parameter `archive`) for a bad archive, `Duplicate` under
-    /// `RaiseError`, `UniqueViolation`, `Storage`.
+    /// `RaiseError`, `UniqueViolation`, `NotConfigured` (blobs and no blob store), `Storage`.
     ///
     /// ```no_run
     /// # async fn demo(spec: specstar_runtime::app::SpecStar) -> specstar_runtime::Result<()> {
@@ -241,9 +260,11 @@ impl SpecStar {
             .map_err(|e| Error::storage("archive", "create a temporary file", e))?
             .map_err(spool_error)?;
         let mut spool = BufWriter::with_capacity(64 * 1024, tokio::fs::File::from_std(file));
+        let mut blob_spool: Option<BlobSpool> = None;
         let mut reader = ArchiveReader::new(input);
         let mut models: Vec<String> = Vec::new();
         let mut resources = 0;
+        let mut blobs = 0;
         let mut first_existing = None;
         let mut model: Option<ModelHandle> = None;
         let mut current_revision: Option<String> = None;
@@ -276,23 +297,149 @@ impl SpecStar {
                         decode_current(model, revision)?;
                     }
                 }
+                Record::Blob(blob) => {
+                    if self.blob_store().is_none() {
+                        return Err(Error::NotConfigured {
+                            feature: format!(
+                                "a blob store (the archive carries files, e.g. `{}`; add one \
+                                 with SpecStar::builder().blob_store(..) or a `blob` backend \
+                                 binding)",
+                                blob.file_id
+                            ),
+                        });
+                    }
+                    if let Err(error) = crate::storage::blob::check_file_id(&blob.file_id) {
+                        return Err(Error::BadRequest {
+                            parameter: "archive".into(),
+                            message: format!("a BlobRecord has a bad file id: {error}"),
+                        });
+                    }
+                    let section = model.as_ref().map(|m| m.name()).unwrap_or_default();
+                    let blob_spool = match &mut blob_spool {
+                        Some(spool) => spool,
+                        None => blob_spool.insert(BlobSpool::create().await?),
+                    };
+                    blob_spool.write(section, &frame.payload).await?;
+                    blobs += 1;
+                    continue;
+                }
                 _ => {}
             }
-            let len = u32::try_from(frame.payload.len()).unwrap_or(u32::MAX);
-            let mut prefix = [0u8; FRAME_PREFIX_LEN];
-            prefix.copy_from_slice(&len.to_be_bytes());
-            spool.write_all(&prefix).await.map_err(spool_error)?;
-            spool.write_all(&frame.payload).await.map_err(spool_error)?;
+            write_frame(&mut spool, &frame.payload)
+                .await
+                .map_err(spool_error)?;
         }
         spool.flush().await.map_err(spool_error)?;
+        let blob_spool = match blob_spool {
+            Some(spool) => Some(spool.finish().await?),
+            None => None,
+        };
         Ok(CheckedArchive {
             spec: self.clone(),
             spool: spool.into_inner(),
+            blob_spool,
             models,
             resources,
+            blobs,
             first_existing,
         })
     }
+}
+
+/// Write one frame: the big-endian length, then the payload.
+async fn write_frame<W: tokio::io::AsyncWrite + Unpin>(
+    out: &mut W,
+    payload: &[u8],
+) -> std::io::Result<()> {
+    let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
+    let mut prefix = [0u8; FRAME_PREFIX_LEN];
+    prefix.copy_from_slice(&len.to_be_bytes());
+    out.write_all(&prefix).await?;
+    out.write_all(payload).await
+}
+
+/// The blob records of an archive being checked, copied into an anonymous temporary file as
+/// an archive of their own (header, a section per model, end record), so the load can read
+/// them back with an [`ArchiveReader`].
+struct BlobSpool {
+    out: BufWriter<tokio::fs::File>,
+    section: Option<String>,
+}
+
+fn blob_spool_error(e: std::io::Error) -> Error {
+    Error::storage("archive", "spool the archive's blobs", e)
+}
+
+impl BlobSpool {
+    async fn create() -> Result<Self> {
+        let file = tokio::task::spawn_blocking(tempfile::tempfile)
+            .await
+            .map_err(|e| Error::storage("archive", "create a temporary file", e))?
+            .map_err(blob_spool_error)?;
+        let mut out = BufWriter::with_capacity(64 * 1024, tokio::fs::File::from_std(file));
+        let header = Record::Header {
+            version: super::format::ARCHIVE_VERSION,
+        };
+        write_frame(&mut out, &header.encode())
+            .await
+            .map_err(blob_spool_error)?;
+        Ok(BlobSpool { out, section: None })
+    }
+
+    /// Append the blob frame `payload` of model section `model`.
+    async fn write(&mut self, model: &str, payload: &[u8]) -> Result<()> {
+        if self.section.as_deref() != Some(model) {
+            self.close_section().await?;
+            let start = Record::ModelStart {
+                model_name: model.to_owned(),
+            };
+            write_frame(&mut self.out, &start.encode())
+                .await
+                .map_err(blob_spool_error)?;
+            self.section = Some(model.to_owned());
+        }
+        write_frame(&mut self.out, payload)
+            .await
+            .map_err(blob_spool_error)
+    }
+
+    async fn close_section(&mut self) -> Result<()> {
+        if let Some(model_name) = self.section.take() {
+            write_frame(&mut self.out, &Record::ModelEnd { model_name }.encode())
+                .await
+                .map_err(blob_spool_error)?;
+        }
+        Ok(())
+    }
+
+    async fn finish(mut self) -> Result<tokio::fs::File> {
+        self.close_section().await?;
+        write_frame(&mut self.out, &Record::Eof.encode())
+            .await
+            .map_err(blob_spool_error)?;
+        self.out.flush().await.map_err(blob_spool_error)?;
+        Ok(self.out.into_inner())
+    }
+}
+
+/// Write every blob of the blob spool into the app's blob store under its archived id.
+async fn restore_blobs(spec: &SpecStar, mut spool: tokio::fs::File) -> Result<()> {
+    let store = spec.blob_store().ok_or_else(|| Error::NotConfigured {
+        feature: "a blob store (the archive carries files)".into(),
+    })?;
+    spool
+        .seek(SeekFrom::Start(0))
+        .await
+        .map_err(|e| Error::storage("archive", "rewind the spooled blobs", e))?;
+    let mut reader = ArchiveReader::new(spool);
+    while let Some(record) = reader.next().await? {
+        if let Record::Blob(blob) = record {
+            store
+                .put_with_id(&blob.file_id, blob.blob_data, &blob.content_type)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// The model of an archive section; an unknown one is a bad archive.

@@ -28,7 +28,7 @@
 //! | end (last) | `{"t": "EofRecord"}` |
 //!
 //! Per model: its start record, then for each resource its meta followed by all its revisions
-//! (oldest first), then (were there a blob store) the blobs they reference, then its end record.
+//! (oldest first), then the blobs those revisions reference (each once), then its end record.
 //! Deleted resources are included. `raw_data` is the stored payload in the model's encoding
 //! (compact JSON by default) and `data_hash` is `"xxh3_128:" + hex(xxh3_128(raw_data))`.
 //!
@@ -77,14 +77,19 @@
 //!
 //! # Blobs
 //!
-//! There is no blob store yet: dump writes no `BlobRecord`, and load checks each one (its size
-//! must match its bytes) and skips it.
+//! Dump lists the `file_id`s of the [`Binary`](crate::model::Binary) values in every revision
+//! it writes (found from the model's schema in the raw payload) and, after the model's
+//! resources, writes one `BlobRecord` per distinct file the blob store holds, with its stored
+//! content type. Load checks each blob record (its size must match its bytes, its id must be
+//! 1 to 512 bytes) in the first pass, spooling the blobs apart, and writes them into the blob
+//! store under their archived ids before any resource; an archive with blobs is refused
+//! (`NotConfigured`, nothing written) by an app without a blob store.
 //!
 //! # Loading without partial writes
 //!
 //! A load reads the archive twice: a first pass checks everything that can be checked without
 //! writing — frame boundaries, MessagePack, record order, version, model names, each
-//! `data_hash`, that each current revision decodes into its model, and (under
+//! `data_hash`, each blob, that each current revision decodes into its model, and (under
 //! [`OnDuplicate::RaiseError`]) that no resource exists yet — while copying the input to an
 //! anonymous temporary file; the second pass reads that copy and writes each resource
 //! atomically with [`ResourceStore::import`](crate::storage::ResourceStore::import). See

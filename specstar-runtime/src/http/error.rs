@@ -13,9 +13,10 @@ impl Error {
     /// The HTTP status this error maps to.
     pub fn status(&self) -> StatusCode {
         match self {
-            Error::NotFound { .. } | Error::RevisionNotFound { .. } | Error::Deleted { .. } => {
-                StatusCode::NOT_FOUND
-            }
+            Error::NotFound { .. }
+            | Error::RevisionNotFound { .. }
+            | Error::FileNotFound { .. }
+            | Error::Deleted { .. } => StatusCode::NOT_FOUND,
             Error::UniqueViolation { .. }
             | Error::Conflict { .. }
             | Error::Duplicate { .. }

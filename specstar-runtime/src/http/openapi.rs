@@ -11,7 +11,7 @@ use schemars::Schema;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value, json};
 
-use crate::model::{ResourceMeta, RevisionInfo, RevisionList};
+use crate::model::{Binary, ResourceMeta, RevisionInfo, RevisionList};
 use crate::resource::{RefType, ResourceDescriptor};
 
 /// What the OpenAPI builder needs to know about one model.
@@ -61,6 +61,7 @@ pub fn document(models: &[ModelDoc]) -> Value {
     let _ = generator.subschema_for::<RevisionInfo>();
     let _ = generator.subschema_for::<ResourceMeta>();
     let _ = generator.subschema_for::<RevisionList>();
+    let _ = generator.subschema_for::<Binary>();
 
     let mut paths = Map::new();
     let mut model_components = Vec::new();
@@ -126,6 +127,9 @@ pub fn document(models: &[ModelDoc]) -> Value {
             }
         }),
     );
+
+    add_blob_paths(&mut paths);
+    add_upload_session_paths(&mut paths);
 
     let relationships: Vec<Value> = models
         .iter()
@@ -294,6 +298,58 @@ fn object_schema<'a>(
 }
 
 fn add_shared_components(schemas: &mut Map<String, Value>) {
+    schemas.insert(
+        "BlobUploadSession".into(),
+        json!({
+            "type": "object",
+            "description": "A file being uploaded in parts: pending → uploading → uploaded → finalized, or aborted.",
+            "properties": {
+                "upload_id": {"type": "string"},
+                "file_id": {"type": "string", "description": "Set when finalized (\"\" before)."},
+                "status": {"enum": ["pending", "uploading", "uploaded", "finalized", "aborted"]},
+                "upload_method": {"enum": ["proxy", "single_put"]},
+                "upload_url": {"type": "string"},
+                "content_type": {"type": "string"},
+                "size": {"type": ["integer", "null"]},
+                "uploaded_size": {"type": "integer", "minimum": 0},
+                "total_parts": {"type": ["integer", "null"]},
+                "parts_received": {"type": "array", "items": {"type": "integer"}},
+                "expires_at": {"type": ["string", "null"], "format": "date-time"},
+            },
+            "required": ["upload_id", "file_id", "status", "upload_method", "upload_url", "size",
+                "uploaded_size", "total_parts", "parts_received", "expires_at"],
+        }),
+    );
+    schemas.insert(
+        "MigrationProgress".into(),
+        json!({
+            "type": "object",
+            "description": "Where one resource of a migration stands.",
+            "properties": {
+                "resource_id": {"type": "string"},
+                "status": {"enum": ["migrating", "success", "failed", "skipped"]},
+                "message": {"type": ["string", "null"]},
+                "error": {"type": ["string", "null"]},
+                "timestamp": {"type": "string", "format": "date-time"},
+            },
+            "required": ["resource_id", "status", "message", "error", "timestamp"],
+        }),
+    );
+    schemas.insert(
+        "MigrationSummary".into(),
+        json!({
+            "type": "object",
+            "description": "The last line of a bulk migration.",
+            "properties": {
+                "total": {"type": "integer", "minimum": 0},
+                "success": {"type": "integer", "minimum": 0},
+                "failed": {"type": "integer", "minimum": 0},
+                "skipped": {"type": "integer", "minimum": 0},
+                "errors": {"type": "array", "items": {"type": "string"}},
+            },
+            "required": ["total", "success", "failed", "skipped", "errors"],
+        }),
+    );
     let patch_op = |op: &str, fields: Value, required: &[&str]| {
         let mut props = json!({ "op": {"const": op}, "path": {"type": "string", "description": "JSON Pointer (RFC 6901)"} });
         if let (Value::Object(p), Value::Object(f)) = (&mut props, fields) {
@@ -385,6 +441,167 @@ fn add_shared_components(schemas: &mut Map<String, Value>) {
             "required": ["source", "source_field", "target", "ref_type", "on_delete", "nullable"],
         }),
     );
+}
+
+/// The app-wide file routes (`/blobs/…`).
+fn add_blob_paths(paths: &mut Map<String, Value>) {
+    let not_configured = error_response("The app has no blob store");
+    paths.insert(
+        "/blobs/upload".into(),
+        json!({
+            "post": {
+                "tags": ["blobs"],
+                "operationId": "upload_blob",
+                "summary": "Store a file; answers the Binary to put in a resource",
+                "description": "Multipart field `file`; its content type is kept (default application/octet-stream). Files are content-addressed: uploading the same bytes again answers the same `file_id`.",
+                "requestBody": {
+                    "required": true,
+                    "content": { "multipart/form-data": { "schema": {
+                        "type": "object",
+                        "properties": { "file": { "type": "string", "format": "binary" } },
+                        "required": ["file"],
+                    } } },
+                },
+                "responses": {
+                    "200": ok_json(component_ref("Binary")),
+                    "400": error_response("Not multipart, or no `file` field"),
+                    "501": not_configured.clone(),
+                },
+            }
+        }),
+    );
+    paths.insert(
+        "/blobs/{file_id}".into(),
+        json!({
+            "get": {
+                "tags": ["blobs"],
+                "operationId": "get_blob",
+                "summary": "The bytes of a stored file, with its stored content type",
+                "parameters": [file_id_param()],
+                "responses": {
+                    "200": bytes_response(),
+                    "404": error_response("Unknown file"),
+                    "501": not_configured,
+                },
+            }
+        }),
+    );
+}
+
+/// The upload-session routes (`/blobs/upload-sessions/…`).
+fn add_upload_session_paths(paths: &mut Map<String, Value>) {
+    let session = component_ref("BlobUploadSession");
+    let upload_id = param(
+        "upload_id",
+        "path",
+        string(),
+        "The session id (`upload_id`).",
+    );
+    let op = |id: &str, summary: &str, params: Vec<Value>, responses: Value| {
+        json!({
+            "tags": ["blobs"],
+            "operationId": id,
+            "summary": summary,
+            "parameters": params,
+            "responses": responses,
+        })
+    };
+    let mut open = op(
+        "open_upload_session",
+        "Open a session to upload a file in parts",
+        vec![],
+        json!({
+            "200": ok_json(session.clone()),
+            "422": error_response("The body is not {content_type?, size?, total_parts?}"),
+            "501": error_response("The app has no blob store"),
+        }),
+    );
+    open["requestBody"] = json!({
+        "required": false,
+        "content": { "application/json": { "schema": {
+            "type": "object",
+            "properties": {
+                "content_type": {"type": ["string", "null"]},
+                "size": {"type": ["integer", "null"], "minimum": 0, "description": "Checked at finalize."},
+                "total_parts": {"type": ["integer", "null"], "minimum": 1},
+            },
+        } } },
+    });
+    paths.insert("/blobs/upload-sessions".into(), json!({ "post": open }));
+    paths.insert(
+        "/blobs/upload-sessions/{upload_id}".into(),
+        json!({ "get": op("get_upload_session", "An upload session", vec![upload_id.clone()],
+            json!({ "200": ok_json(session.clone()), "404": error_response("Unknown session") })) }),
+    );
+    let mut content = op(
+        "upload_session_content",
+        "Send the file, or one part of it (parts in any order; a part number again replaces it)",
+        vec![
+            upload_id.clone(),
+            param(
+                "part_number",
+                "query",
+                json!({"type": "integer", "minimum": 1}),
+                "1-based part number; without it the body is the whole file.",
+            ),
+        ],
+        json!({
+            "200": ok_json(session.clone()),
+            "400": error_response("Bad part number"),
+            "404": error_response("Unknown session"),
+            "409": error_response("The session is finalized or aborted"),
+        }),
+    );
+    content["requestBody"] = json!({
+        "required": true,
+        "content": {
+            "multipart/form-data": { "schema": {
+                "type": "object",
+                "properties": { "file": { "type": "string", "format": "binary" } },
+                "required": ["file"],
+            } },
+            "application/octet-stream": { "schema": { "type": "string", "format": "binary" } },
+        },
+    });
+    paths.insert(
+        "/blobs/upload-sessions/{upload_id}/content".into(),
+        json!({ "put": content }),
+    );
+    paths.insert(
+        "/blobs/upload-sessions/{upload_id}/finalize".into(),
+        json!({ "post": op("finalize_upload_session", "Store the uploaded file; answers its Binary", vec![upload_id.clone()],
+            json!({
+                "200": ok_json(component_ref("Binary")),
+                "400": error_response("The bytes do not have the declared size"),
+                "404": error_response("Unknown session"),
+                "409": error_response("Nothing uploaded, parts missing, or the session is finalized or aborted"),
+            })) }),
+    );
+    paths.insert(
+        "/blobs/upload-sessions/{upload_id}/abort".into(),
+        json!({ "post": op("abort_upload_session", "Give the session up", vec![upload_id],
+            json!({
+                "204": {"description": "Aborted"},
+                "404": error_response("Unknown session"),
+                "409": error_response("The session is finalized or aborted"),
+            })) }),
+    );
+}
+
+fn file_id_param() -> Value {
+    param(
+        "file_id",
+        "path",
+        string(),
+        "The file id (a `Binary`'s `file_id`).",
+    )
+}
+
+fn bytes_response() -> Value {
+    json!({
+        "description": "The file's bytes, with its content type",
+        "content": { "*/*": { "schema": { "type": "string", "format": "binary" } } },
+    })
 }
 
 fn ok_json(schema: Value) -> Value {
@@ -740,6 +957,54 @@ fn add_model_paths(
         json!({ "delete": op("permanently_delete", &format!("Purge a {m} and every revision"), vec![id_param()],
             json!({ "200": ok_json(meta), "404": error_response("Unknown resource") })) }),
     );
+    let mut blob_params = read_params();
+    blob_params.retain(|p| p["name"] != "partial");
+    blob_params.insert(1, file_id_param());
+    paths.insert(
+        format!("/{m}/{{id}}/blobs/{{file_id}}"),
+        json!({ "get": op("get_blob", &format!("A file a {m} references, with the content type it recorded"), blob_params,
+            json!({
+                "200": bytes_response(),
+                "404": error_response("Unknown or deleted resource or revision, or the resource does not reference the file"),
+                "501": error_response("The app has no blob store"),
+            })) }),
+    );
+    let jsonl = |description: &str| {
+        json!({
+            "description": description,
+            "content": { "application/jsonl+json": { "schema": { "oneOf": [
+                component_ref("MigrationProgress"),
+                component_ref("MigrationSummary"),
+            ] } } },
+        })
+    };
+    for (action, summary, stream) in [
+        (
+            "test",
+            format!("Dry-run the schema migration of the {m} resources matching the query"),
+            "One MigrationProgress line per resource (nothing written), then the MigrationSummary",
+        ),
+        (
+            "execute",
+            format!("Migrate the {m} resources matching the query to the current schema version"),
+            "One MigrationProgress line per resource, then the MigrationSummary",
+        ),
+    ] {
+        paths.insert(
+            format!("/{m}/migrate/{action}"),
+            json!({ "post": op(&format!("migrate_{action}"), &summary, query_inputs(true, true),
+                json!({ "200": jsonl(stream), "400": error_response("Bad query") })) }),
+        );
+    }
+    paths.insert(
+        format!("/{m}/migrate/single/{{id}}"),
+        json!({ "post": op("migrate_single", &format!("Migrate one {m} to the current schema version"), vec![id_param()],
+            json!({
+                "200": ok_json(component_ref("MigrationProgress")),
+                "404": error_response("Unknown or deleted resource"),
+                "422": error_response("The stored data cannot be migrated"),
+            })) }),
+    );
     paths.insert(
         format!("/{m}/{{id}}/referrers"),
         json!({ "get": op("referrers", &format!("Non-deleted resources referring to a {m}"), vec![id_param()],
@@ -1028,6 +1293,16 @@ mod tests {
             ("/zone/{id}/permanently", "delete"),
             ("/zone/{id}/referrers", "get"),
             ("/zone/{id}/meta", "get"),
+            ("/zone/{id}/blobs/{file_id}", "get"),
+            ("/zone/migrate/test", "post"),
+            ("/zone/migrate/execute", "post"),
+            ("/zone/migrate/single/{id}", "post"),
+            ("/blobs/upload", "post"),
+            ("/blobs/{file_id}", "get"),
+            ("/blobs/upload-sessions", "post"),
+            ("/blobs/upload-sessions/{upload_id}", "get"),
+            ("/blobs/upload-sessions/{upload_id}/content", "put"),
+            ("/blobs/upload-sessions/{upload_id}/finalize", "post"),
             ("/_relationships", "get"),
         ] {
             let op = &paths[path][method];
@@ -1037,6 +1312,10 @@ mod tests {
                 "{method} {path} has no 200"
             );
         }
+        assert!(
+            paths["/blobs/upload-sessions/{upload_id}/abort"]["post"]["responses"]["204"]
+                .is_object()
+        );
         let list_params: Vec<&str> = paths["/zone"]["get"]["parameters"]
             .as_array()
             .unwrap()
@@ -1061,6 +1340,43 @@ mod tests {
         assert_eq!(
             paths["/zone"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"],
             "#/components/schemas/Zone"
+        );
+        assert_eq!(
+            paths["/blobs/upload"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+                ["$ref"],
+            "#/components/schemas/Binary"
+        );
+        assert_eq!(
+            doc["components"]["schemas"]["Binary"]["properties"]["data"]["contentEncoding"],
+            "base64"
+        );
+        for (path, method) in [
+            ("/zone/{id}/blobs/{file_id}", "get"),
+            ("/blobs/upload", "post"),
+            ("/blobs/{file_id}", "get"),
+        ] {
+            assert!(
+                paths[path][method]["responses"]["501"].is_object(),
+                "{method} {path} has no 501"
+            );
+        }
+        let blob_params: Vec<&str> = paths["/zone/{id}/blobs/{file_id}"]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            blob_params,
+            ["id", "file_id", "revision_id", "include_deleted"]
+        );
+        assert!(
+            doc["components"]["schemas"]["MigrationSummary"].is_object()
+                && paths["/zone/migrate/test"]["post"]["parameters"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| p["name"] == "qb")
         );
     }
 }

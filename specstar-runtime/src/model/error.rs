@@ -20,6 +20,15 @@ pub enum Error {
         revision_id: String,
     },
 
+    /// No stored file with this id, or (`referenced_by` set) the resource does not reference
+    /// it (404).
+    #[error("file `{file_id}` not found{}", referenced_by.as_deref().map(|r| format!(" in {r}")).unwrap_or_default())]
+    FileNotFound {
+        file_id: String,
+        /// The resource that was asked for it (`"zone `zone:…`"`), if any.
+        referenced_by: Option<String>,
+    },
+
     /// The resource is soft-deleted (404 over HTTP; restore it or read with `include_deleted`).
     #[error(
         "{resource} `{id}` is deleted (restore it first, or read it with include_deleted=true)"

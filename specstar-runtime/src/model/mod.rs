@@ -1,12 +1,15 @@
 //! Wire types shared by every layer: [`RevisionInfo`], [`ResourceMeta`], [`RevisionStatus`],
-//! [`Resource`], and the one [`Error`] enum.
+//! [`Resource`], [`Binary`], and the one [`Error`] enum.
 //!
 //! Field order and names follow the SpecStar REST surface exactly, because they are serialized
 //! as-is on the wire and into backup archives.
 
+mod binary;
 mod error;
 mod time;
 
+pub(crate) use binary::decode_base64;
+pub use binary::{BINARY_SCHEMA_MARKER, Binary, DEFAULT_CONTENT_TYPE};
 pub use error::{Error, Result};
 pub use time::{Timestamp, now, wire_time, wire_time_opt};
 

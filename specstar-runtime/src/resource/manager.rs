@@ -150,6 +150,19 @@ impl<T: Resource> ResourceManager<T> {
         self.handle.modify(id, change).await
     }
 
+    /// The bytes of file `file_id`, referenced by a [`Binary`](crate::model::Binary) of the
+    /// current revision of `id`, with the content type the resource recorded (see
+    /// [`ModelHandle::blob`] for a given revision and the errors).
+    ///
+    /// ```ignore
+    /// let stored = avatars.get(&id).await?.data.image;        // Binary { file_id, size, content_type }
+    /// let blob = avatars.blob(&id, stored.file_id.as_deref().unwrap_or_default()).await?;
+    /// assert_eq!(Some(blob.size() as i64), stored.size);
+    /// ```
+    pub async fn blob(&self, id: &str, file_id: &str) -> Result<crate::storage::blob::Blob> {
+        self.handle.blob(id, file_id, &GetOptions::default()).await
+    }
+
     /// Make a stored revision current.
     pub async fn switch(&self, id: &str, revision_id: &str) -> Result<ResourceMeta> {
         self.handle.switch(id, revision_id).await

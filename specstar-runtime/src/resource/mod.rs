@@ -1,6 +1,7 @@
 //! The [`Resource`] trait implemented by `#[derive(Resource)]`, its descriptor, the
 //! [`ResourceManager`], ids, hashing, and the operation context.
 
+pub(crate) mod binary_fields;
 pub mod context;
 pub mod descriptor;
 pub mod display_name;

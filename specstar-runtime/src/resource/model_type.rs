@@ -29,6 +29,10 @@ pub(crate) trait ModelType: Send + Sync + 'static {
     /// Decode `data` strictly into `T`, run the validators, encode it.
     fn prepare(&self, data: Value, encoding: Encoding) -> Result<Prepared>;
 
+    /// Decode `data` strictly into `T` and encode it, without the validators: for data already
+    /// prepared that only the engine changed since (blob bytes replaced by references).
+    fn encode_value(&self, data: Value, encoding: Encoding) -> Result<Prepared>;
+
     /// Decode stored bytes (written at schema version `schema_version`) into the canonical
     /// JSON value of the current type, migrating them in memory when the version is older.
     fn decode(
@@ -80,6 +84,15 @@ impl<T: Resource> TypedModel<T> {
     fn canonical(&self, data: &T) -> Result<Value> {
         serde_json::to_value(data).map_err(|e| Error::validation(T::NAME, e.to_string()))
     }
+
+    fn encode_typed(&self, typed: &T, encoding: Encoding) -> Result<Prepared> {
+        let bytes = encoding::encode(T::NAME, typed, encoding)?;
+        Ok(Prepared {
+            value: self.canonical(typed)?,
+            hash: hash::data_hash(&bytes),
+            bytes,
+        })
+    }
 }
 
 #[async_trait::async_trait]
@@ -99,12 +112,12 @@ impl<T: Resource> ModelType for TypedModel<T> {
                 .validate(&typed)
                 .map_err(|message| Error::validation(T::NAME, message))?;
         }
-        let bytes = encoding::encode(T::NAME, &typed, encoding)?;
-        Ok(Prepared {
-            value: self.canonical(&typed)?,
-            hash: hash::data_hash(&bytes),
-            bytes,
-        })
+        self.encode_typed(&typed, encoding)
+    }
+
+    fn encode_value(&self, data: Value, encoding: Encoding) -> Result<Prepared> {
+        let typed: T = decode_value(T::NAME, data)?;
+        self.encode_typed(&typed, encoding)
     }
 
     fn decode(

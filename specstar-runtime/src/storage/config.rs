@@ -30,9 +30,24 @@
 //! `table_prefix` defaults to `defaults.table_prefix`. Unknown options are refused, so a typo
 //! does not silently fall back to a default.
 //!
-//! This version serves the `meta` and `resource` roles, and they must resolve to the same store;
-//! binding `blob` or `mq` to a provider (required, the default) is a configuration error.
-//! Unlike the Python defaults, `blob` is unbound unless given.
+//! This version serves the `meta`, `resource` and `blob` roles; `meta` and `resource` must
+//! resolve to the same store; binding `mq` to a provider (required, the default) is a
+//! configuration error. The `blob` role is served by the built-in providers: `memory`,
+//! `sqlite` (table `{table_prefix}blobs`, in the same file when bound to the same connection),
+//! `postgres` (table `{table_prefix}blobs` in the schema) and `disk` (directory
+//! `<rootdir>/.blobs`, beside the resources); a custom provider cannot serve it.
+//!
+//! Unlike the Python defaults, a JSON config's `blob` is unbound unless given (then the app
+//! has no blob store and writing file bytes is `Error::NotConfigured`), but the one-store
+//! shorthands — a URL, [`Backend`], [`BackendConfig::sqlite`] and friends — bind `blob` to the
+//! same store as the resources.
+//!
+//! ```
+//! use specstar_runtime::storage::config::{BackendBinding, BackendConfig};
+//! let config = BackendConfig::parse("sqlite://specstar.db")?;
+//! assert_eq!(config.blob, Some(BackendBinding::connection("default")));
+//! # Ok::<(), specstar_runtime::Error>(())
+//! ```
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -45,6 +60,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::ResourceStore;
+use super::blob::BlobStore;
+use super::blob::disk::DiskBlobStore;
+use super::blob::memory::MemoryBlobStore;
+use super::blob::postgres::PostgresBlobStore;
+use super::blob::sqlite::SqliteBlobStore;
 use super::disk::DiskStore;
 use super::postgres::{PostgresOptions, PostgresStore};
 use super::sqlite::{SqliteOptions, SqliteStore, SqliteSynchronous};
@@ -69,7 +89,7 @@ pub struct BackendConfig {
     /// Where resource revisions live (default: memory).
     #[serde(default = "BackendBinding::memory")]
     pub resource: BackendBinding,
-    /// Where blobs live (not served by this version).
+    /// Where blobs (the bytes of `Binary` values) live; unbound: no blob store.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blob: Option<BackendBinding>,
     /// The message queue (not served by this version).
@@ -277,7 +297,7 @@ struct Resolved {
 }
 
 impl BackendConfig {
-    /// Meta and resource in one SQLite file.
+    /// Meta, resource and blobs in one SQLite file.
     pub fn sqlite(path: impl AsRef<Path>) -> Self {
         let mut options = Map::new();
         options.insert(
@@ -287,7 +307,7 @@ impl BackendConfig {
         Self::single("sqlite", options)
     }
 
-    /// Meta and resource in PostgreSQL (`schema`: `None` for `public`).
+    /// Meta, resource and blobs in PostgreSQL (`schema`: `None` for `public`).
     pub fn postgres(url: impl Into<String>, schema: Option<&str>) -> Self {
         let mut options = Map::new();
         options.insert("url".into(), Value::String(url.into()));
@@ -297,7 +317,7 @@ impl BackendConfig {
         Self::single("postgres", options)
     }
 
-    /// Meta and resource in a directory.
+    /// Meta, resource and blobs in a directory (blobs in `<root>/.blobs`).
     pub fn disk(root: impl AsRef<Path>) -> Self {
         let mut options = Map::new();
         options.insert(
@@ -307,9 +327,12 @@ impl BackendConfig {
         Self::single("disk", options)
     }
 
-    /// Meta and resource in memory.
+    /// Meta, resource and blobs in memory.
     pub fn memory() -> Self {
-        Self::default()
+        BackendConfig {
+            blob: Some(BackendBinding::memory()),
+            ..Self::default()
+        }
     }
 
     fn single(kind: &str, options: Map<String, Value>) -> Self {
@@ -327,6 +350,7 @@ impl BackendConfig {
             connections,
             meta: BackendBinding::connection("default"),
             resource: BackendBinding::connection("default"),
+            blob: Some(BackendBinding::connection("default")),
             ..Self::default()
         }
     }
@@ -530,17 +554,15 @@ impl BackendConfig {
         }
         let meta = self.resolve(BackendRole::Meta, &self.meta)?;
         let resource = self.resolve(BackendRole::Resource, &self.resource)?;
-        for (role, binding) in [(BackendRole::Blob, &self.blob), (BackendRole::Mq, &self.mq)] {
-            if let Some(binding) = binding {
-                let resolved = self.resolve(role, binding)?;
-                if binding.required {
-                    return Err(Error::config(format!(
-                        "the `{}` provider cannot serve the `{}` role: this version serves only \
-                         `meta` and `resource` (remove the binding or set \"required\": false)",
-                        resolved.kind,
-                        role.as_str()
-                    )));
-                }
+        self.blob_binding()?;
+        if let Some(binding) = &self.mq {
+            let resolved = self.resolve(BackendRole::Mq, binding)?;
+            if binding.required {
+                return Err(Error::config(format!(
+                    "the `{}` provider cannot serve the `mq` role: this version serves only \
+                     `meta`, `resource` and `blob` (remove the binding or set \"required\": false)",
+                    resolved.kind,
+                )));
             }
         }
         if meta != resource {
@@ -554,6 +576,58 @@ impl BackendConfig {
             )));
         }
         Ok(meta)
+    }
+
+    /// The resolved `blob` binding: `None` when unbound, or bound to a provider that cannot
+    /// serve it with `"required": false`.
+    fn blob_binding(&self) -> Result<Option<Resolved>> {
+        let Some(binding) = &self.blob else {
+            return Ok(None);
+        };
+        let resolved = self.resolve(BackendRole::Blob, binding)?;
+        if BUILT_IN.contains(&resolved.kind.as_str()) {
+            return Ok(Some(resolved));
+        }
+        if binding.required {
+            return Err(Error::config(format!(
+                "the `{}` provider cannot serve the `blob` role: only the built-in providers \
+                 ({}) store blobs (remove the binding or set \"required\": false)",
+                resolved.kind,
+                BUILT_IN.join(", ")
+            )));
+        }
+        Ok(None)
+    }
+
+    /// Open the blob store of the `blob` role; `None` when the role is unbound.
+    ///
+    /// `sqlite` and `postgres` open their own connections (to the same database when the role
+    /// uses the resources' connection) and keep blobs in table `{table_prefix}blobs`; `disk`
+    /// keeps them in `<rootdir>/.blobs`.
+    pub async fn open_blob_store(&self) -> Result<Option<Arc<dyn BlobStore>>> {
+        let Some(resolved) = self.blob_binding()? else {
+            return Ok(None);
+        };
+        let context = ProviderContext {
+            kind: resolved.kind.clone(),
+            options: resolved.options,
+            defaults: self.defaults.clone(),
+        };
+        let store: Arc<dyn BlobStore> = match resolved.kind.as_str() {
+            "memory" => {
+                Options::new(&context, &[])?.finish()?;
+                Arc::new(MemoryBlobStore::new())
+            }
+            "sqlite" => Arc::new(SqliteBlobStore::open(sqlite_options(&context)?).await?),
+            "postgres" => Arc::new(PostgresBlobStore::open(postgres_options(&context)?).await?),
+            "disk" => Arc::new(DiskBlobStore::open(disk_root(&context)?.join(".blobs")).await?),
+            other => {
+                return Err(Error::config(format!(
+                    "the `{other}` provider cannot serve the `blob` role"
+                )));
+            }
+        };
+        Ok(Some(store))
     }
 
     /// Open the store serving the `meta` and `resource` roles.
@@ -604,28 +678,30 @@ pub struct Backend {
 }
 
 impl Backend {
-    /// Meta and resources in one SQLite database file (created when missing; WAL).
+    /// Meta, resources and blobs in one SQLite database file (created when missing; WAL).
     pub fn sqlite(path: impl AsRef<Path>) -> Self {
         Backend {
             config: BackendConfig::sqlite(path),
         }
     }
 
-    /// Meta and resources in PostgreSQL at `url` (schema `public` unless [`schema`](Self::schema)).
+    /// Meta, resources and blobs in PostgreSQL at `url` (schema `public` unless
+    /// [`schema`](Self::schema)).
     pub fn postgres(url: impl Into<String>) -> Self {
         Backend {
             config: BackendConfig::postgres(url, None),
         }
     }
 
-    /// Meta and resources in memory (gone with the process).
+    /// Meta, resources and blobs in memory (gone with the process).
     pub fn memory() -> Self {
         Backend {
             config: BackendConfig::memory(),
         }
     }
 
-    /// Meta and resources as files in the directory `root` (created when missing).
+    /// Meta, resources and blobs as files in the directory `root` (created when missing; blobs
+    /// in `<root>/.blobs`).
     pub fn disk(root: impl AsRef<Path>) -> Self {
         Backend {
             config: BackendConfig::disk(root),

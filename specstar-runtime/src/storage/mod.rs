@@ -5,6 +5,7 @@
 //! compare-and-sets the meta that points at it, atomically, with unique entries checked in the
 //! same step. A backend that could only do one half could not keep them.
 
+pub mod blob;
 pub mod config;
 pub mod disk;
 pub mod memory;

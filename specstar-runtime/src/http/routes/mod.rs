@@ -1,5 +1,5 @@
-//! The route families, one file each (http-api.md, "Routes"). Jobs, blobs, actions and backup
-//! add their own file and one entry in [`FAMILIES`].
+//! The route families, one file each (http-api.md, "Routes"). Jobs and actions add their own
+//! file and one entry in [`FAMILIES`].
 
 use axum::Router;
 use serde_json::Value;
@@ -11,6 +11,7 @@ use super::router::AppState;
 use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
 
 mod backup;
+mod blobs;
 mod create;
 mod delete;
 mod list;
@@ -33,6 +34,7 @@ const FAMILIES: &[fn() -> Router<AppState>] = &[
     refs::routes,
     migrate::routes,
     backup::routes,
+    blobs::routes,
 ];
 
 /// Every route of every family.

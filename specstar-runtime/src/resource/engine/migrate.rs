@@ -77,7 +77,7 @@ impl ModelHandle {
                 return Ok(None);
             }
             let data = self.decode(&current)?;
-            let prepared = model.prepare(data, self.engine.encoding)?;
+            let prepared = self.prepare_data(data).await?;
             model
                 .check_constraints(&prepared.value, None, Some(id))
                 .await?;
@@ -183,7 +183,7 @@ impl ModelHandle {
                     data,
                 });
             }
-            let prepared = self.engine.model_type.prepare(data, self.engine.encoding)?;
+            let prepared = self.prepare_data(data).await?;
             let mut info = stored.info.clone();
             info.uid = ids::new_uid();
             info.parent_schema_version = stored.info.schema_version.clone();

@@ -7,6 +7,7 @@
 //! commit to the store with a compare-and-set, re-check constraints, run referential actions),
 //! then run `after` and `on_success` / `on_failure` handlers.
 
+mod blobs;
 mod lifecycle;
 mod migrate;
 mod read;
@@ -22,12 +23,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::ResourceDescriptor;
+use super::binary_fields::BinaryFields;
 use super::context::{ContextDefaults, OperationContext};
 use super::model_type::ModelType;
 use super::refs::Relationship;
 use crate::auth::PermissionChecker;
 use crate::events::EventHandler;
 use crate::model::{Encoding, Error, ResourceMeta, Result, RevisionStatus, Timestamp};
+use crate::storage::blob::BlobStore;
+use crate::storage::blob::upload::UploadSessions;
 use crate::storage::{Commit, ResourceStore, StoredRevision};
 
 /// How often a write re-reads and retries after losing a compare-and-set race.
@@ -43,11 +47,17 @@ pub(crate) struct ModelEngine {
     pub strict: bool,
     pub permission: Arc<dyn PermissionChecker>,
     pub handlers: Vec<Arc<dyn EventHandler>>,
+    /// Where the data holds `Binary` values (`None`: nowhere, the common case).
+    pub binaries: Option<BinaryFields>,
 }
 
 /// The built application shared by every handle: the store, the models, their references.
 pub(crate) struct AppState {
     pub store: Arc<dyn ResourceStore>,
+    /// Where the bytes of `Binary` values go (`None`: writing bytes is `NotConfigured`).
+    pub blobs: Option<Arc<dyn BlobStore>>,
+    /// Open upload sessions (files sent in parts).
+    pub uploads: UploadSessions,
     pub models: BTreeMap<&'static str, Arc<ModelEngine>>,
     pub relationships: Vec<Relationship>,
     /// Writers of one resource in this process take turns (see [`WriteLocks`]).

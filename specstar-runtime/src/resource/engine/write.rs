@@ -31,7 +31,7 @@ impl ModelHandle {
 
     async fn create_inner(&self, ctx: &ResolvedContext, data: Value) -> Result<Written> {
         let model = &self.engine.model_type;
-        let prepared = model.prepare(data, self.engine.encoding)?;
+        let prepared = self.prepare_data(data).await?;
         model.check_constraints(&prepared.value, None, None).await?;
 
         let id = ids::new_resource_id(self.name());
@@ -173,7 +173,7 @@ impl ModelHandle {
                 (NewData::From(make), Some(current)) => make(current)?,
                 (NewData::From(make), None) => make(&self.decode(&current)?)?,
             };
-            let prepared = model.prepare(data, self.engine.encoding)?;
+            let prepared = self.prepare_data(data).await?;
             if prepared.hash == current.info.data_hash {
                 // Same bytes, so the same data as the current revision.
                 return Ok(Written {
@@ -309,7 +309,7 @@ impl ModelHandle {
             let status = change.status.unwrap_or(current_status);
             let current_data = self.decode(&current)?;
             let prepared = match &change.data {
-                Some(data) => model.prepare(data.clone(), self.engine.encoding)?,
+                Some(data) => self.prepare_data(data.clone()).await?,
                 None => Prepared {
                     value: current_data.clone(),
                     bytes: current.data.clone(),
