@@ -39,6 +39,8 @@
 //! unique violation) fails alone while the others of its batch commit. Reads use a separate
 //! pool of connections and see a write as soon as its caller has been answered.
 
+mod connection;
+mod point_reads;
 mod writer;
 
 use std::collections::HashMap;
@@ -53,7 +55,9 @@ use sqlx::sqlite::{
 };
 use sqlx::{AssertSqlSafe, Row, Sqlite};
 
-use self::writer::{Outcome, Work, Writer, WriterOptions};
+use self::connection::DatabaseFile;
+use self::point_reads::PointReader;
+use self::writer::{Outcome, Work, Writer};
 use super::sql::commit::TableNames;
 use super::sql::meta_row::{META_COLUMNS, MetaRow, check_identifier};
 use super::sql::sqlite::{IndexLookup, IndexSource};
@@ -100,7 +104,8 @@ pub struct SqliteOptions {
     pub busy_timeout: Duration,
     /// Prefix of the table names (letters, digits, `_`), so two apps can share one file.
     pub table_prefix: String,
-    /// Size of the read pool (default 4).
+    /// Read connections (default 4): for searches and counts, and as many again for point
+    /// reads (see `point_reads`).
     pub read_connections: u32,
 }
 
@@ -158,7 +163,7 @@ pub struct SqliteStore {
     read: SqlitePool,
     writer: Writer,
     tables: Arc<TableNames>,
-    reads: PointReads,
+    points: PointReader,
     models: RwLock<HashMap<String, &'static ResourceDescriptor>>,
     /// The temporary directory of a private database, removed with the store.
     _private: Option<tempfile::TempDir>,
@@ -190,15 +195,14 @@ impl SqliteStore {
         // The writer first: it creates the file, the tables and the planner statistics, which
         // read connections load when they open.
         let tables = Arc::new(table_names(&options.table_prefix));
-        let writer = Writer::start(
-            &WriterOptions {
-                path: path.clone(),
-                synchronous: options.synchronous,
-                busy_timeout: options.busy_timeout,
-            },
-            tables.clone(),
-        )?;
+        let file = DatabaseFile {
+            path: path.clone(),
+            synchronous: options.synchronous,
+            busy_timeout: options.busy_timeout,
+        };
+        let writer = Writer::start(&file, tables.clone())?;
         create_tables(&writer, &tables).await?;
+        let points = PointReader::open(&file, options.read_connections as usize, &tables)?;
         let connect = SqliteConnectOptions::new()
             .filename(&path)
             .journal_mode(SqliteJournalMode::Wal)
@@ -219,7 +223,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             read,
             writer,
-            reads: PointReads::new(&tables),
+            points,
             tables,
             models: RwLock::new(HashMap::new()),
             _private: temp,
@@ -271,49 +275,6 @@ impl SqliteStore {
             META_COLUMNS[1..].join(", "),
             self.tables.metas
         )
-    }
-}
-
-/// The statements of the point reads, built once per store.
-struct PointReads {
-    meta: String,
-    revision: String,
-    current: String,
-    revisions: String,
-}
-
-impl PointReads {
-    fn new(t: &TableNames) -> Self {
-        let meta_columns = |alias: &str| {
-            META_COLUMNS[1..]
-                .iter()
-                .map(|c| format!("{alias}{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        PointReads {
-            meta: format!(
-                "SELECT {} FROM {} WHERE model = ? AND resource_id = ?",
-                meta_columns(""),
-                t.metas
-            ),
-            revision: format!(
-                "SELECT info, data FROM {} WHERE revision_id = ? AND model = ?",
-                t.revisions
-            ),
-            current: format!(
-                "SELECT {}, r.info AS info, r.data AS data FROM {} AS m LEFT JOIN {} AS r \
-                 ON r.revision_id = m.current_revision_id AND r.model = m.model \
-                 WHERE m.model = ? AND m.resource_id = ?",
-                meta_columns("m."),
-                t.metas,
-                t.revisions
-            ),
-            revisions: format!(
-                "SELECT revision_id, info FROM {} WHERE model = ? AND resource_id = ? ORDER BY seq",
-                t.revisions
-            ),
-        }
     }
 }
 
@@ -507,26 +468,6 @@ fn meta_row(row: &SqliteRow) -> std::result::Result<MetaRow, sqlx::Error> {
     })
 }
 
-fn decode_meta(row: &SqliteRow) -> Result<ResourceMeta> {
-    meta_row(row)
-        .map_err(db_error("decode a meta row"))?
-        .into_meta(BACKEND, None)
-}
-
-/// The `info` and `data` columns of a row as a stored revision.
-fn decode_revision(row: &SqliteRow, revision_id: &str) -> Result<StoredRevision> {
-    let info: String = row
-        .try_get("info")
-        .map_err(db_error("decode a revision row"))?;
-    let data: Vec<u8> = row
-        .try_get("data")
-        .map_err(db_error("decode a revision row"))?;
-    Ok(StoredRevision {
-        info: decode_info(&info, revision_id)?,
-        data,
-    })
-}
-
 fn decode_info(json: &str, revision_id: &str) -> Result<RevisionInfo> {
     serde_json::from_str(json).map_err(|e| Error::Storage {
         backend: BACKEND,
@@ -554,13 +495,7 @@ impl ResourceStore for SqliteStore {
     }
 
     async fn load_meta(&self, model: &str, resource_id: &str) -> Result<Option<ResourceMeta>> {
-        let row = sqlx::query(AssertSqlSafe(self.reads.meta.clone()))
-            .bind(model)
-            .bind(resource_id)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db_error(format!("load meta of {model} `{resource_id}`")))?;
-        row.map(|row| decode_meta(&row)).transpose()
+        self.points.meta(model, resource_id)
     }
 
     async fn load_revision(
@@ -568,16 +503,7 @@ impl ResourceStore for SqliteStore {
         model: &str,
         revision_id: &str,
     ) -> Result<Option<StoredRevision>> {
-        let row = sqlx::query(AssertSqlSafe(self.reads.revision.clone()))
-            .bind(revision_id)
-            .bind(model)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db_error(format!(
-                "load revision `{revision_id}` of {model}"
-            )))?;
-        let Some(row) = row else { return Ok(None) };
-        decode_revision(&row, revision_id).map(Some)
+        self.points.revision(model, revision_id)
     }
 
     async fn load_revisions(
@@ -585,33 +511,7 @@ impl ResourceStore for SqliteStore {
         model: &str,
         revision_ids: &[String],
     ) -> Result<Vec<StoredRevision>> {
-        if revision_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut found = Vec::with_capacity(revision_ids.len());
-        // SQLite allows 32766 parameters per statement; pages are far smaller, but stay safe.
-        for chunk in revision_ids.chunks(500) {
-            let placeholders = vec!["?"; chunk.len()].join(", ");
-            let sql = format!(
-                "SELECT revision_id, info, data FROM {} WHERE model = ? AND revision_id IN ({placeholders})",
-                self.tables.revisions
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(model);
-            for revision_id in chunk {
-                query = query.bind(revision_id);
-            }
-            let rows = query
-                .fetch_all(&self.read)
-                .await
-                .map_err(db_error(format!("load revisions of {model}")))?;
-            for row in &rows {
-                let revision_id: String = row
-                    .try_get("revision_id")
-                    .map_err(db_error("decode a revision row"))?;
-                found.push(decode_revision(row, &revision_id)?);
-            }
-        }
-        Ok(found)
+        self.points.revisions_by_id(model, revision_ids)
     }
 
     async fn load_current(
@@ -619,37 +519,11 @@ impl ResourceStore for SqliteStore {
         model: &str,
         resource_id: &str,
     ) -> Result<Option<(ResourceMeta, Option<StoredRevision>)>> {
-        let row = sqlx::query(AssertSqlSafe(self.reads.current.clone()))
-            .bind(model)
-            .bind(resource_id)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db_error(format!("load {model} `{resource_id}`")))?;
-        let Some(row) = row else { return Ok(None) };
-        let meta = decode_meta(&row)?;
-        let info: Option<String> = row
-            .try_get("info")
-            .map_err(db_error("decode a revision row"))?;
-        let revision = match info {
-            None => None,
-            Some(_) => Some(decode_revision(&row, &meta.current_revision_id)?),
-        };
-        Ok(Some((meta, revision)))
+        self.points.current(model, resource_id)
     }
 
     async fn list_revisions(&self, model: &str, resource_id: &str) -> Result<Vec<RevisionInfo>> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as(AssertSqlSafe(self.reads.revisions.clone()))
-                .bind(model)
-                .bind(resource_id)
-                .fetch_all(&self.read)
-                .await
-                .map_err(db_error(format!(
-                    "list revisions of {model} `{resource_id}`"
-                )))?;
-        rows.iter()
-            .map(|(rid, info)| decode_info(info, rid))
-            .collect()
+        self.points.revision_infos(model, resource_id)
     }
 
     async fn commit(&self, model: &str, commit: Commit) -> Result<()> {

@@ -46,15 +46,14 @@
 //! runtime. It stops when the store is dropped. A caller that stops waiting (its future
 //! dropped) does not cancel its write.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{BACKEND, SqliteSynchronous};
+use super::BACKEND;
+use super::connection::{DatabaseFile, Role};
 use crate::model::{Error, Result};
 use crate::resource::ResourceDescriptor;
 use crate::storage::sql::commit::{self, SqlTx, TableNames};
@@ -72,9 +71,6 @@ pub(super) const MAX_BATCH: usize = 256;
 
 /// How many items may wait for the writer before senders wait too (backpressure).
 const QUEUE: usize = 4 * MAX_BATCH;
-
-/// Prepared statements the writer keeps (a commit has a handful of shapes per model).
-const STATEMENT_CACHE: usize = 512;
 
 /// One write.
 pub(super) enum Work {
@@ -117,14 +113,6 @@ struct Job {
     reply: oneshot::Sender<Result<Outcome>>,
 }
 
-/// How the writer (and its checkpoint thread) open the database file.
-#[derive(Debug, Clone)]
-pub(super) struct WriterOptions {
-    pub path: PathBuf,
-    pub synchronous: SqliteSynchronous,
-    pub busy_timeout: Duration,
-}
-
 /// The handle to a store's writer thread.
 pub(super) struct Writer {
     jobs: mpsc::Sender<Job>,
@@ -143,9 +131,9 @@ pub(super) struct Stats {
 impl Writer {
     /// Open the writer's connection (creating the file when missing) and start its thread and
     /// the checkpoint thread.
-    pub(super) fn start(options: &WriterOptions, tables: Arc<TableNames>) -> Result<Writer> {
-        let conn = open(options, true)?;
-        let checkpointer = Checkpointer::start(options)?;
+    pub(super) fn start(file: &DatabaseFile, tables: Arc<TableNames>) -> Result<Writer> {
+        let conn = file.open(Role::Writer)?;
+        let checkpointer = Checkpointer::start(file)?;
         let (jobs, queue) = mpsc::channel(QUEUE);
         let stats = Arc::new(Stats::default());
         let counters = stats.clone();
@@ -191,38 +179,6 @@ impl Writer {
     }
 }
 
-/// Open a connection to the database file with the store's settings. The writer's connection
-/// (`writer`) creates the file and never checkpoints on its own.
-fn open(options: &WriterOptions, writer: bool) -> Result<Connection> {
-    let what = || format!("open database file `{}`", options.path.display());
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_CREATE
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_URI;
-    let conn = Connection::open_with_flags(&options.path, flags)
-        .map_err(|e| Error::storage(BACKEND, what(), e))?;
-    conn.busy_timeout(options.busy_timeout)
-        .map_err(|e| Error::storage(BACKEND, what(), e))?;
-    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    let synchronous = match options.synchronous {
-        SqliteSynchronous::Normal => "NORMAL",
-        SqliteSynchronous::Full => "FULL",
-    };
-    // The same settings as the read connections (see the parent module), and for the writer:
-    // no checkpoint on commit (the checkpoint thread does it), savepoint journals in memory
-    // (a third of a commit's CPU went to writing them to a temporary file).
-    let mut pragmas = format!(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
-         PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384;"
-    );
-    if writer {
-        pragmas.push_str(" PRAGMA wal_autocheckpoint = 0;");
-    }
-    conn.execute_batch(&pragmas)
-        .map_err(|e| Error::storage(BACKEND, what(), e))?;
-    Ok(conn)
-}
-
 /// The writer loop: one batch per turn, made of whatever is queued.
 fn run(
     mut conn: Connection,
@@ -266,8 +222,8 @@ struct Checkpointer {
 }
 
 impl Checkpointer {
-    fn start(options: &WriterOptions) -> Result<Checkpointer> {
-        let conn = open(options, false)?;
+    fn start(file: &DatabaseFile) -> Result<Checkpointer> {
+        let conn = file.open(Role::Checkpointer)?;
         // At most one request waits: a request while one waits is dropped (it would do the same).
         let (requests, pending) = std::sync::mpsc::sync_channel::<Arc<Stats>>(1);
         std::thread::Builder::new()
