@@ -126,35 +126,52 @@ impl Indexes {
     pub(super) fn candidates(&self, condition: &Condition) -> Option<HashSet<&str>> {
         let mut conjuncts = Vec::new();
         flatten_and(condition, &mut conjuncts);
-        let mut sets: Vec<HashSet<&str>> = conjuncts
-            .into_iter()
-            .filter_map(|c| self.conjunct_candidates(c))
-            .collect();
-        if sets.is_empty() {
-            return None;
+        let mut sets: Vec<HashSet<&str>> = Vec::new();
+        // `is_deleted` conjuncts are tested for membership rather than copied: the live set
+        // holds nearly every id, and copying it per query cost more than the query.
+        let mut within: Vec<&HashSet<String>> = Vec::new();
+        for conjunct in conjuncts {
+            match self.conjunct_candidates(conjunct) {
+                Some(Narrowing::Ids(ids)) => sets.push(ids),
+                Some(Narrowing::Within(set)) => within.push(set),
+                None => {}
+            }
         }
         sets.sort_by_key(HashSet::len);
         let mut sets = sets.into_iter();
-        let mut result = sets.next()?;
+        let mut result = match sets.next() {
+            Some(smallest) => smallest,
+            None => {
+                within.sort_by_key(|set| set.len());
+                let (smallest, rest) = within.split_first()?;
+                let ids = smallest.iter().map(String::as_str).collect();
+                within = rest.to_vec();
+                ids
+            }
+        };
         for other in sets {
             if result.is_empty() {
                 break;
             }
             result.retain(|id| other.contains(id));
         }
+        for set in within {
+            result.retain(|id| set.contains(*id));
+        }
         Some(result)
     }
 
-    fn conjunct_candidates(&self, condition: &Condition) -> Option<HashSet<&str>> {
+    fn conjunct_candidates(&self, condition: &Condition) -> Option<Narrowing<'_>> {
         let Condition::Compare { field, op, value } = condition else {
             return None;
         };
         match field {
             FieldPath::Meta(MetaField::IsDeleted) => match (op, value) {
-                (Operator::Eq, Value::Bool(deleted)) => {
-                    let set = if *deleted { &self.deleted } else { &self.live };
-                    Some(set.iter().map(String::as_str).collect())
-                }
+                (Operator::Eq, Value::Bool(deleted)) => Some(Narrowing::Within(if *deleted {
+                    &self.deleted
+                } else {
+                    &self.live
+                })),
                 _ => None,
             },
             FieldPath::Meta(_) => None,
@@ -167,10 +184,18 @@ impl Indexes {
                         ids.extend(holders.iter().map(String::as_str));
                     }
                 }
-                Some(ids)
+                Some(Narrowing::Ids(ids))
             }
         }
     }
+}
+
+/// What one conjunct narrows the ids to.
+enum Narrowing<'a> {
+    /// Exactly these ids (collected from an index).
+    Ids(HashSet<&'a str>),
+    /// Ids in this set (live or deleted), kept by reference.
+    Within(&'a HashSet<String>),
 }
 
 /// The conjuncts of `condition`: the children of `And`s, recursively; anything else is one.

@@ -4,8 +4,8 @@
 //! - `json_type` returns SQL `NULL` for a missing key and `'null'` for a JSON null, which is how
 //!   *Absent* and *Null* are told apart.
 //! - Strings compare with SQLite's default `BINARY` collation (`memcmp` of UTF-8 = byte order).
-//! - `regex` calls the `regexp(pattern, text)` function registered on every connection
-//!   (sqlx's `regexp` feature: the Rust `regex` crate, `is_match` = search semantics).
+//! - `regex` calls the `regexp(pattern, text)` function registered on every read connection
+//!   (`storage::sqlite::connection`: the Rust `regex` crate, `is_match` = search semantics).
 //! - A key containing `"` cannot be written in a SQLite JSON path; such keys are refused at
 //!   `register_model`, and a query on one reads as *Absent* (it cannot be indexed here).
 //!

@@ -4,10 +4,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::functions::{Context, FunctionFlags};
+use rusqlite::{CachedStatement, Connection, OpenFlags};
 
 use super::{BACKEND, SqliteSynchronous};
 use crate::model::{Error, Result};
+use crate::storage::sql::Bind;
 
 /// Prepared statements a connection keeps (a commit or a read has a handful of shapes).
 const STATEMENT_CACHE: usize = 512;
@@ -63,6 +65,55 @@ impl DatabaseFile {
         }
         conn.execute_batch(&pragmas)
             .map_err(|e| Error::storage(BACKEND, what(), e))?;
+        if role == Role::Reader {
+            register_regexp(&conn).map_err(|e| Error::storage(BACKEND, what(), e))?;
+        }
         Ok(conn)
     }
+}
+
+/// Bind `binds` to the parameters `?1…` of `statement`.
+pub(super) fn bind(statement: &mut CachedStatement<'_>, binds: &[Bind]) -> rusqlite::Result<()> {
+    for (i, value) in binds.iter().enumerate() {
+        let at = i + 1;
+        match value {
+            Bind::Null => statement.raw_bind_parameter(at, rusqlite::types::Null)?,
+            Bind::Text(s) => statement.raw_bind_parameter(at, s.as_str())?,
+            Bind::Int(n) => statement.raw_bind_parameter(at, n)?,
+            Bind::Float(f) => statement.raw_bind_parameter(at, f)?,
+            Bind::Bool(b) => statement.raw_bind_parameter(at, i64::from(*b))?,
+            Bind::Bytes(b) => statement.raw_bind_parameter(at, b.as_slice())?,
+        }
+    }
+    Ok(())
+}
+
+/// `regexp(pattern, text)`, which the `regex` operator's SQL calls: the Rust `regex` crate,
+/// `is_match` (search) semantics, the compiled pattern cached per statement; `NULL` when either
+/// argument is `NULL`. A pattern that does not compile is an error of the statement (the query
+/// layer validates patterns before they reach SQL).
+fn register_regexp(conn: &Connection) -> rusqlite::Result<()> {
+    conn.create_scalar_function(
+        "regexp",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx: &Context<'_>| {
+            let text: Option<String> = ctx.get(1)?;
+            let Some(text) = text else {
+                return Ok(None);
+            };
+            if ctx.get_raw(0) == rusqlite::types::ValueRef::Null {
+                return Ok(None);
+            }
+            let pattern =
+                ctx.get_or_create_aux(
+                    0,
+                    |value| -> std::result::Result<
+                        regex::Regex,
+                        Box<dyn std::error::Error + Send + Sync>,
+                    > { Ok(regex::Regex::new(value.as_str()?)?) },
+                )?;
+            Ok(Some(pattern.is_match(&text)))
+        },
+    )
 }

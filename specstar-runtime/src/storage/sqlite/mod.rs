@@ -36,11 +36,15 @@
 //! writers of one process never contend for SQLite's lock; other processes wait up to the busy
 //! timeout. The writer batches concurrent commits into one `BEGIN IMMEDIATE … COMMIT`
 //! transaction, each commit in its own savepoint, so a failing commit (a lost compare-and-set, a
-//! unique violation) fails alone while the others of its batch commit. Reads use a separate
-//! pool of connections and see a write as soon as its caller has been answered.
+//! unique violation) fails alone while the others of its batch commit. Reads use connections of
+//! their own (`sqlite::reader`) and see a write as soon as its caller has been answered.
+//!
+//! Writer, readers and checkpointer call SQLite directly through `rusqlite` (the same
+//! libsqlite3 that sqlx links): each on the thread that needs the result, with no hand-off per
+//! statement or row.
 
 mod connection;
-mod point_reads;
+mod reader;
 mod writer;
 
 use std::collections::HashMap;
@@ -49,17 +53,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::RwLock;
-use sqlx::sqlite::{
-    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteRow,
-};
-use sqlx::{AssertSqlSafe, Row, Sqlite};
 
 use self::connection::DatabaseFile;
-use self::point_reads::PointReader;
+use self::reader::Reader;
 use self::writer::{Outcome, Work, Writer};
 use super::sql::commit::TableNames;
-use super::sql::meta_row::{META_COLUMNS, MetaRow, check_identifier};
+use super::sql::meta_row::{META_COLUMNS, check_identifier};
 use super::sql::sqlite::{IndexLookup, IndexSource};
 use super::sql::{self, Bind, Frag};
 use super::{Commit, ImportMode, ImportOutcome, ImportedResource, ResourceStore, StoredRevision};
@@ -160,18 +159,12 @@ fn table_names(prefix: &str) -> TableNames {
 /// # Ok(()) }
 /// ```
 pub struct SqliteStore {
-    read: SqlitePool,
     writer: Writer,
     tables: Arc<TableNames>,
-    points: PointReader,
+    points: Arc<Reader>,
     models: RwLock<HashMap<String, &'static ResourceDescriptor>>,
     /// The temporary directory of a private database, removed with the store.
     _private: Option<tempfile::TempDir>,
-}
-
-fn db_error(action: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
-    let action = action.into();
-    move |e| Error::storage(BACKEND, action, e)
 }
 
 impl SqliteStore {
@@ -191,7 +184,6 @@ impl SqliteStore {
                 (temp.path().join("private.db"), Some(temp))
             }
         };
-        let what = format!("open database file `{}`", path.display());
         // The writer first: it creates the file, the tables and the planner statistics, which
         // read connections load when they open.
         let tables = Arc::new(table_names(&options.table_prefix));
@@ -202,26 +194,12 @@ impl SqliteStore {
         };
         let writer = Writer::start(&file, tables.clone())?;
         create_tables(&writer, &tables).await?;
-        let points = PointReader::open(&file, options.read_connections as usize, &tables)?;
-        let connect = SqliteConnectOptions::new()
-            .filename(&path)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(match options.synchronous {
-                SqliteSynchronous::Normal => sqlx::sqlite::SqliteSynchronous::Normal,
-                SqliteSynchronous::Full => sqlx::sqlite::SqliteSynchronous::Full,
-            })
-            .busy_timeout(options.busy_timeout)
-            .foreign_keys(false)
-            // 16 MiB of page cache per connection (the default is 2 MiB).
-            .pragma("cache_size", "-16384")
-            .with_regexp();
-        let read = SqlitePoolOptions::new()
-            .max_connections(options.read_connections.max(1))
-            .connect_with(connect)
-            .await
-            .map_err(db_error(what))?;
+        let points = Arc::new(Reader::open(
+            &file,
+            options.read_connections as usize,
+            &tables,
+        )?);
         Ok(SqliteStore {
-            read,
             writer,
             points,
             tables,
@@ -267,6 +245,18 @@ impl SqliteStore {
                 "model `{model}` is not registered with the sqlite store (call register_model first)"
             ))
         })
+    }
+
+    /// Run `read` on Tokio's blocking pool (a query that may scan must not hold up the async
+    /// threads).
+    async fn blocking<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&Reader) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let reader = self.points.clone();
+        tokio::task::spawn_blocking(move || read(&reader))
+            .await
+            .map_err(|e| Error::storage(BACKEND, "run a query on the blocking pool", e))?
     }
 
     fn select_metas(&self) -> String {
@@ -426,48 +416,6 @@ fn planner_statistics(t: &TableNames) -> Vec<String> {
     statements
 }
 
-fn bind_all<'q>(
-    mut query: sqlx::query::Query<'q, Sqlite, SqliteArguments>,
-    binds: Vec<Bind>,
-) -> sqlx::query::Query<'q, Sqlite, SqliteArguments> {
-    for bind in binds {
-        query = match bind {
-            Bind::Null => query.bind(Option::<String>::None),
-            Bind::Text(s) => query.bind(s),
-            Bind::Int(i) => query.bind(i),
-            Bind::Float(f) => query.bind(f),
-            Bind::Bool(b) => query.bind(b),
-            Bind::Bytes(b) => query.bind(b),
-        };
-    }
-    query
-}
-
-fn statement(frag: Frag) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
-    let st = frag.finish(&sql::sqlite::Sqlite::default());
-    bind_all(sqlx::query(AssertSqlSafe(st.sql)), st.binds)
-}
-
-fn meta_row(row: &SqliteRow) -> std::result::Result<MetaRow, sqlx::Error> {
-    Ok(MetaRow {
-        resource_id: row.try_get("resource_id")?,
-        current_revision_id: row.try_get("current_revision_id")?,
-        schema_version: row.try_get("schema_version")?,
-        total_revision_count: row.try_get("total_revision_count")?,
-        created_time: row.try_get("created_time")?,
-        updated_time: row.try_get("updated_time")?,
-        created_by: row.try_get("created_by")?,
-        updated_by: row.try_get("updated_by")?,
-        is_deleted: row.try_get("is_deleted")?,
-        indexed_data: row.try_get("indexed_data")?,
-        rev_status: row.try_get("rev_status")?,
-        rev_created_by: row.try_get("rev_created_by")?,
-        rev_updated_by: row.try_get("rev_updated_by")?,
-        rev_created_time: row.try_get("rev_created_time")?,
-        rev_updated_time: row.try_get("rev_updated_time")?,
-    })
-}
-
 fn decode_info(json: &str, revision_id: &str) -> Result<RevisionInfo> {
     serde_json::from_str(json).map_err(|e| Error::Storage {
         backend: BACKEND,
@@ -539,7 +487,7 @@ impl ResourceStore for SqliteStore {
 
     async fn search(&self, model: &str, query: &Query) -> Result<Vec<ResourceMeta>> {
         let d = &self.dialect(model);
-        let frag = Frag::new()
+        let statement = Frag::new()
             .sql(self.select_metas())
             .sql(" WHERE model = ")
             .bind(Bind::Text(model.to_owned()))
@@ -548,34 +496,25 @@ impl ResourceStore for SqliteStore {
             .sql(" ORDER BY ")
             .frag(sql::order_by(d, query))
             .sql(" ")
-            .frag(sql::Dialect::limit_offset(d, query.limit, query.offset));
-        let rows = statement(frag)
-            .fetch_all(&self.read)
+            .frag(sql::Dialect::limit_offset(d, query.limit, query.offset))
+            .finish(d);
+        let action = format!("search {model}");
+        self.blocking(move |reader| reader.metas(&action, &statement))
             .await
-            .map_err(db_error(format!("search {model}")))?;
-        rows.iter()
-            .map(|row| {
-                meta_row(row)
-                    .map_err(db_error("decode a meta row"))?
-                    .into_meta(BACKEND, None)
-            })
-            .collect()
     }
 
     async fn count(&self, model: &str, query: &Query) -> Result<u64> {
         let d = &self.dialect(model);
-        let frag = Frag::new()
+        let statement = Frag::new()
             .sql(format!("SELECT COUNT(*) FROM {}", self.tables.metas))
             .sql(" WHERE model = ")
             .bind(Bind::Text(model.to_owned()))
             .sql(" AND ")
-            .frag(sql::where_clause(d, query.condition.as_ref())?);
-        let row = statement(frag)
-            .fetch_one(&self.read)
+            .frag(sql::where_clause(d, query.condition.as_ref())?)
+            .finish(d);
+        let action = format!("count {model}");
+        self.blocking(move |reader| reader.count(&action, &statement))
             .await
-            .map_err(db_error(format!("count {model}")))?;
-        let n: i64 = row.try_get(0).map_err(db_error("decode a count"))?;
-        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn purge(&self, model: &str, resource_id: &str) -> Result<()> {

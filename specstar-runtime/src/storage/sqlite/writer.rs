@@ -53,7 +53,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::BACKEND;
-use super::connection::{DatabaseFile, Role};
+use super::connection::{DatabaseFile, Role, bind};
 use crate::model::{Error, Result};
 use crate::resource::ResourceDescriptor;
 use crate::storage::sql::commit::{self, SqlTx, TableNames};
@@ -424,18 +424,7 @@ impl WriteConn<'_> {
             .conn
             .prepare_cached(&statement.sql)
             .map_err(self.error())?;
-        for (i, bind) in statement.binds.iter().enumerate() {
-            let at = i + 1;
-            let bound = match bind {
-                Bind::Null => prepared.raw_bind_parameter(at, rusqlite::types::Null),
-                Bind::Text(s) => prepared.raw_bind_parameter(at, s.as_str()),
-                Bind::Int(n) => prepared.raw_bind_parameter(at, n),
-                Bind::Float(f) => prepared.raw_bind_parameter(at, f),
-                Bind::Bool(b) => prepared.raw_bind_parameter(at, i64::from(*b)),
-                Bind::Bytes(b) => prepared.raw_bind_parameter(at, b.as_slice()),
-            };
-            bound.map_err(self.error())?;
-        }
+        bind(&mut prepared, &statement.binds).map_err(self.error())?;
         Ok(prepared)
     }
 }

@@ -1,31 +1,35 @@
+//! The read connections of a SQLite store, which call SQLite directly (rusqlite).
+//!
 //! Point reads — a meta, a revision, a meta with its current revision, a resource's revision
-//! list, a page's revisions — run on the caller's thread, calling SQLite directly.
+//! list, a page's revisions — run on the caller's thread. They read a few pages of a B-tree
+//! that are almost always in the page cache (tens of microseconds), so handing them to another
+//! thread would cost more than the read: through sqlx, whose connections each run on a worker
+//! thread of their own, half of a `get`'s CPU went to thread switches. Blocking the calling
+//! (async) thread for that long is what any in-memory lookup does; a read that has to wait for
+//! the disk blocks it longer, which is the trade-off of an embedded database. Readers never
+//! wait for the writer (WAL: a read sees the last committed state).
 //!
-//! They read a few pages of a B-tree that are almost always in the page cache (tens of
-//! microseconds), so handing them to another thread would cost more than the read: through
-//! sqlx, whose connections each run on a worker thread of their own, half of a `get`'s CPU went
-//! to thread switches. Blocking the calling (async) thread for that long is what any in-memory
-//! lookup does; a read that has to wait for the disk blocks it longer, which is the trade-off
-//! of an embedded database. Readers never wait for the writer (WAL: a read sees the last
-//! committed state). Searches and counts, which may scan, still go through the sqlx pool.
+//! Searches and counts may scan, so the store runs them on Tokio's blocking pool (one hand-off
+//! per query, however many rows: sqlx hands every row over separately).
 //!
-//! A reader takes the first free connection of a small set (one per expected concurrent
-//! reader, i.e. per runtime worker thread), waiting for one only when all are busy.
+//! A reader takes the first free connection of a small set, waiting for one only when all are
+//! busy.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
 use rusqlite::{Connection, OptionalExtension, Row};
 
-use super::connection::{DatabaseFile, Role};
+use super::connection::{DatabaseFile, Role, bind};
 use super::{BACKEND, decode_info};
 use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
 use crate::storage::StoredRevision;
+use crate::storage::sql::Statement;
 use crate::storage::sql::commit::TableNames;
 use crate::storage::sql::meta_row::{META_COLUMNS, MetaRow};
 
 /// The read connections of a store and the SQL of each point read.
-pub(super) struct PointReader {
+pub(super) struct Reader {
     connections: Vec<Mutex<Connection>>,
     next: AtomicUsize,
     sql: Statements,
@@ -39,7 +43,7 @@ struct Statements {
     revisions_by_id: String,
 }
 
-/// Revision ids read by one statement of [`PointReader::revisions_by_id`].
+/// Revision ids read by one statement of [`Reader::revisions_by_id`].
 const IDS_PER_STATEMENT: usize = 50;
 
 impl Statements {
@@ -116,13 +120,13 @@ fn revision(info: &str, data: Vec<u8>, revision_id: &str) -> Result<StoredRevisi
     })
 }
 
-impl PointReader {
+impl Reader {
     /// Open `count` read connections (at least one).
     pub(super) fn open(file: &DatabaseFile, count: usize, tables: &TableNames) -> Result<Self> {
         let connections = (0..count.max(1))
             .map(|_| file.open(Role::Reader).map(Mutex::new))
             .collect::<Result<Vec<_>>>()?;
-        Ok(PointReader {
+        Ok(Reader {
             connections,
             next: AtomicUsize::new(0),
             sql: Statements::new(tables),
@@ -268,5 +272,42 @@ impl PointReader {
             }
         }
         Ok(found)
+    }
+
+    /// The metas a search statement selects (the [`META_COLUMNS`] after `model`).
+    pub(super) fn metas(&self, action: &str, statement: &Statement) -> Result<Vec<ResourceMeta>> {
+        let rows = self.with(
+            || action.to_owned(),
+            |conn| {
+                let mut prepared = conn.prepare_cached(&statement.sql)?;
+                bind(&mut prepared, &statement.binds)?;
+                let mut rows = prepared.raw_query();
+                let mut out = Vec::new();
+                while let Some(row) = rows.next()? {
+                    out.push(meta_at(row)?);
+                }
+                Ok(out)
+            },
+        )?;
+        rows.into_iter()
+            .map(|row| row.into_meta(BACKEND, None))
+            .collect()
+    }
+
+    /// The number a `SELECT COUNT(*)` statement returns.
+    pub(super) fn count(&self, action: &str, statement: &Statement) -> Result<u64> {
+        let n: i64 = self.with(
+            || action.to_owned(),
+            |conn| {
+                let mut prepared = conn.prepare_cached(&statement.sql)?;
+                bind(&mut prepared, &statement.binds)?;
+                let mut rows = prepared.raw_query();
+                match rows.next()? {
+                    Some(row) => row.get(0),
+                    None => Ok(0),
+                }
+            },
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 }
