@@ -33,8 +33,8 @@
 //! processes. `load_meta`, `load_revision` and `list_revisions` read the files. `search` and
 //! `count` scan an in-process index of the metas, built from the files at `register_model` and
 //! updated by this process's own writes: writes of *other* processes show up in searches only
-//! after a restart. (Search scans every meta of the model in memory; fine for the data sizes the
-//! disk backend is meant for — use SQLite or PostgreSQL beyond that.)
+//! after a restart. The in-process index keeps the same secondary indexes as the memory store
+//! (`storage::meta_index`), so a search evaluates only the metas its indexed conditions allow.
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -45,6 +45,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
+use super::meta_index::Indexes;
 use super::unique::{canonical_key, unique_entries};
 use super::{Commit, ImportMode, ImportOutcome, ImportedResource, ResourceStore, StoredRevision};
 use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
@@ -75,6 +76,40 @@ struct Inner {
 struct ModelIndex {
     descriptor: &'static ResourceDescriptor,
     metas: HashMap<String, ResourceMeta>,
+    /// Secondary indexes over `metas`, so a search reads only its candidates.
+    indexes: Indexes,
+}
+
+impl ModelIndex {
+    fn new(descriptor: &'static ResourceDescriptor, metas: HashMap<String, ResourceMeta>) -> Self {
+        let mut indexes = Indexes::new(descriptor);
+        metas.values().for_each(|meta| indexes.insert(meta));
+        ModelIndex {
+            descriptor,
+            metas,
+            indexes,
+        }
+    }
+
+    /// Record `meta`, replacing the version held before.
+    fn put(&mut self, meta: ResourceMeta) {
+        self.remove(&meta.resource_id);
+        self.indexes.insert(&meta);
+        self.metas.insert(meta.resource_id.clone(), meta);
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some(old) = self.metas.remove(id) {
+            self.indexes.remove(&old);
+        }
+    }
+
+    /// The metas a search has to evaluate: the indexes' candidates, or every meta.
+    fn candidates(&self, query: &Query) -> Vec<&ResourceMeta> {
+        self.indexes
+            .select(query, &self.metas)
+            .unwrap_or_else(|| self.metas.values().collect())
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -403,7 +438,7 @@ impl Inner {
             Ok(file.meta)
         })?;
         if let Some(index) = self.models.write().get_mut(model) {
-            index.metas.insert(id, written);
+            index.put(written);
         }
         Ok(())
     }
@@ -491,7 +526,7 @@ impl Inner {
         })?;
         self.models
             .write()
-            .insert(model.to_owned(), ModelIndex { descriptor, metas });
+            .insert(model.to_owned(), ModelIndex::new(descriptor, metas));
         Ok(())
     }
 
@@ -519,7 +554,7 @@ impl Inner {
             }
         })?;
         if let Some(index) = self.models.write().get_mut(model) {
-            index.metas.remove(id);
+            index.remove(id);
         }
         Ok(())
     }
@@ -628,7 +663,7 @@ impl Inner {
         if outcome != ImportOutcome::Exists
             && let Some(index) = self.models.write().get_mut(model)
         {
-            index.metas.insert(id, resource.meta);
+            index.put(resource.meta);
         }
         Ok(outcome)
     }
@@ -763,7 +798,7 @@ impl ResourceStore for DiskStore {
     async fn search(&self, model: &str, query: &Query) -> Result<Vec<ResourceMeta>> {
         let models = self.inner.models.read();
         match models.get(model) {
-            Some(index) => Ok(crate::query::apply(query, index.metas.values())?
+            Some(index) => Ok(crate::query::apply(query, index.candidates(query))?
                 .into_iter()
                 .cloned()
                 .collect()),
@@ -774,7 +809,7 @@ impl ResourceStore for DiskStore {
     async fn count(&self, model: &str, query: &Query) -> Result<u64> {
         let models = self.inner.models.read();
         match models.get(model) {
-            Some(index) => crate::query::count(query, index.metas.values()),
+            Some(index) => crate::query::count(query, index.candidates(query)),
             None => Ok(0),
         }
     }

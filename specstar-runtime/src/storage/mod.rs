@@ -13,6 +13,7 @@ pub mod postgres;
 pub mod sqlite;
 
 mod import;
+mod meta_index;
 mod sql;
 mod unique;
 

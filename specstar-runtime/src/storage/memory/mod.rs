@@ -16,9 +16,7 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-mod index;
-
-use index::Indexes;
+use super::meta_index::Indexes;
 
 use super::unique::{UniqueEntry, unique_entries};
 use super::{Commit, ImportMode, ImportOutcome, ImportedResource, ResourceStore, StoredRevision};
@@ -220,17 +218,6 @@ impl ModelTable {
         })
     }
 
-    /// The metas the indexes narrow `query` to (a superset of its matches), or `None` when
-    /// they cannot narrow it.
-    fn candidates(&self, query: &Query) -> Option<Vec<&ResourceMeta>> {
-        let ids = self.indexes.candidates(query.condition.as_ref()?)?;
-        Some(
-            ids.into_iter()
-                .filter_map(|id| self.metas.get(id))
-                .collect(),
-        )
-    }
-
     fn purge(&mut self, id: &str) {
         if let Some(old) = self.metas.remove(id) {
             self.indexes.remove(&old);
@@ -307,7 +294,7 @@ impl ResourceStore for MemoryStore {
     async fn search(&self, model: &str, query: &Query) -> Result<Vec<ResourceMeta>> {
         let table = self.table(model)?;
         let table = table.read();
-        let page = match table.candidates(query) {
+        let page = match table.indexes.select(query, &table.metas) {
             Some(candidates) => query::apply(query, candidates)?,
             None => query::apply(query, table.metas.values())?,
         };
@@ -317,7 +304,7 @@ impl ResourceStore for MemoryStore {
     async fn count(&self, model: &str, query: &Query) -> Result<u64> {
         let table = self.table(model)?;
         let table = table.read();
-        match table.candidates(query) {
+        match table.indexes.select(query, &table.metas) {
             Some(candidates) => query::count(query, candidates),
             None => query::count(query, table.metas.values()),
         }

@@ -1,4 +1,5 @@
-//! Secondary indexes of the memory store: per indexed data path, an ordered map from a
+//! Secondary indexes over metas held in memory (the memory store, and the disk store's
+//! in-process index of its metas): per indexed data path, an ordered map from a
 //! comparable key of each scalar value to the ids holding it, plus the live and deleted id
 //! sets. They only *narrow* a search to candidates; the reference evaluator
 //! ([`crate::query::apply`]) still decides every match, so answers are exactly the same as a
@@ -16,7 +17,7 @@ use std::ops::Bound;
 use serde_json::Value;
 
 use crate::model::ResourceMeta;
-use crate::query::{Condition, FieldPath, MetaField, Operator};
+use crate::query::{Condition, FieldPath, MetaField, Operator, Query};
 use crate::resource::ResourceDescriptor;
 
 /// A number as an ordered key (`-0.0` is stored as `0.0`; JSON has no NaN).
@@ -67,7 +68,7 @@ fn num_key(f: f64) -> NumKey {
 
 /// One model's secondary indexes.
 #[derive(Debug, Default)]
-pub(super) struct Indexes {
+pub(crate) struct Indexes {
     /// Indexed path → value key → ids of the resources (deleted or not) holding that value.
     by_path: HashMap<&'static str, BTreeMap<IndexKey, HashSet<String>>>,
     live: HashSet<String>,
@@ -75,7 +76,7 @@ pub(super) struct Indexes {
 }
 
 impl Indexes {
-    pub(super) fn new(descriptor: &ResourceDescriptor) -> Indexes {
+    pub(crate) fn new(descriptor: &ResourceDescriptor) -> Indexes {
         Indexes {
             by_path: descriptor
                 .indexes
@@ -88,7 +89,7 @@ impl Indexes {
     }
 
     /// Records `meta` (call after [`Indexes::remove`] of its previous version).
-    pub(super) fn insert(&mut self, meta: &ResourceMeta) {
+    pub(crate) fn insert(&mut self, meta: &ResourceMeta) {
         let id = &meta.resource_id;
         for (path, map) in &mut self.by_path {
             if let Some(key) = meta.indexed_data.get(*path).and_then(IndexKey::of) {
@@ -103,7 +104,7 @@ impl Indexes {
     }
 
     /// Forgets `meta` (the version currently stored).
-    pub(super) fn remove(&mut self, meta: &ResourceMeta) {
+    pub(crate) fn remove(&mut self, meta: &ResourceMeta) {
         let id = &meta.resource_id;
         for (path, map) in &mut self.by_path {
             if let Some(key) = meta.indexed_data.get(*path).and_then(IndexKey::of)
@@ -123,7 +124,18 @@ impl Indexes {
     /// it (scan everything). Uses the comparisons the indexes answer among the conjuncts of
     /// the top-level `And` (nested `And`s flattened; or a lone comparison), and intersects
     /// their candidate sets.
-    pub(super) fn candidates(&self, condition: &Condition) -> Option<HashSet<&str>> {
+    /// The metas of `metas` that the indexes narrow `query` to (a superset of its matches),
+    /// or `None` when they cannot narrow it (scan everything).
+    pub(crate) fn select<'a>(
+        &self,
+        query: &Query,
+        metas: &'a HashMap<String, ResourceMeta>,
+    ) -> Option<Vec<&'a ResourceMeta>> {
+        let ids = self.candidates(query.condition.as_ref()?)?;
+        Some(ids.into_iter().filter_map(|id| metas.get(id)).collect())
+    }
+
+    fn candidates(&self, condition: &Condition) -> Option<HashSet<&str>> {
         let mut conjuncts = Vec::new();
         flatten_and(condition, &mut conjuncts);
         let mut sets: Vec<HashSet<&str>> = Vec::new();
