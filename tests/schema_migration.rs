@@ -470,3 +470,81 @@ async fn migration_routes_stream_progress_and_switch_answers_409() {
     .await;
     assert_eq!(status, 409, "the old revision itself is still at v1");
 }
+
+/// A release of `plain` before `level` was indexed.
+#[derive(Resource, Serialize, Deserialize, JsonSchema, Clone, Debug)]
+#[specstar(name = "plain", version = "v1")]
+pub struct PlainV1App {
+    pub name: String,
+    pub level: i64,
+}
+
+/// The next release only indexes `level`: a version bump with no migration steps.
+#[derive(Resource, Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+#[specstar(name = "plain", version = "v2")]
+pub struct Plain {
+    pub name: String,
+    #[index]
+    pub level: i64,
+}
+
+#[tokio::test]
+async fn a_version_bump_without_steps_only_reindexes() {
+    let f = fixture().await;
+    let v1 = app::<PlainV1App>(&f.store).await.manager::<PlainV1App>();
+    let old = v1
+        .create(PlainV1App {
+            name: "p".into(),
+            level: 4,
+        })
+        .await
+        .unwrap();
+    assert!(
+        stored_indexed_data(&f.store, &old.resource_id)
+            .await
+            .is_empty()
+    );
+
+    let plains = app::<Plain>(&f.store).await.manager::<Plain>();
+    let by_level: Query = Plain::q().level().eq(4).into();
+    // Read as the current type directly (no path from v1): same data.
+    let read = plains.get(&old.resource_id).await.unwrap();
+    assert_eq!(
+        read.data,
+        Plain {
+            name: "p".into(),
+            level: 4
+        }
+    );
+    assert!(
+        plains
+            .search_metas(by_level.clone())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Migrating writes the same data at v2 and indexes it.
+    let written = plains.migrate(&old.resource_id).await.unwrap().unwrap();
+    assert_eq!(written.schema_version.as_deref(), Some("v2"));
+    assert_eq!(written.data_hash, old.data_hash, "the data is unchanged");
+    let found = plains.search_metas(by_level).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].resource_id, old.resource_id);
+    assert_eq!(
+        Value::Object(stored_indexed_data(&f.store, &old.resource_id).await),
+        json!({"level": 4})
+    );
+}
+
+async fn stored_indexed_data(
+    store: &Arc<dyn ResourceStore>,
+    id: &str,
+) -> serde_json::Map<String, Value> {
+    store
+        .load_meta("plain", id)
+        .await
+        .unwrap()
+        .expect("the meta is stored")
+        .indexed_data
+}
