@@ -247,8 +247,8 @@ impl SqliteStore {
         })
     }
 
-    /// Run `read` on Tokio's blocking pool (a query that may scan must not hold up the async
-    /// threads).
+    /// Run `read` on Tokio's blocking pool (a query that exceeded its budget on the caller's
+    /// thread must not hold up the async threads).
     async fn blocking<T: Send + 'static>(
         &self,
         read: impl FnOnce(&Reader) -> Result<T> + Send + 'static,
@@ -499,8 +499,12 @@ impl ResourceStore for SqliteStore {
             .frag(sql::Dialect::limit_offset(d, query.limit, query.offset))
             .finish(d);
         let action = format!("search {model}");
-        self.blocking(move |reader| reader.metas(&action, &statement))
+        if let Some(found) = self.points.metas(&action, &statement, true)? {
+            return Ok(found);
+        }
+        self.blocking(move |reader| reader.metas(&action, &statement, false))
             .await
+            .map(Option::unwrap_or_default)
     }
 
     async fn count(&self, model: &str, query: &Query) -> Result<u64> {
@@ -513,8 +517,12 @@ impl ResourceStore for SqliteStore {
             .frag(sql::where_clause(d, query.condition.as_ref())?)
             .finish(d);
         let action = format!("count {model}");
-        self.blocking(move |reader| reader.count(&action, &statement))
+        if let Some(n) = self.points.count(&action, &statement, true)? {
+            return Ok(n);
+        }
+        self.blocking(move |reader| reader.count(&action, &statement, false))
             .await
+            .map(Option::unwrap_or_default)
     }
 
     async fn purge(&self, model: &str, resource_id: &str) -> Result<()> {

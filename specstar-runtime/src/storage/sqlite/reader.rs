@@ -9,13 +9,17 @@
 //! the disk blocks it longer, which is the trade-off of an embedded database. Readers never
 //! wait for the writer (WAL: a read sees the last committed state).
 //!
-//! Searches and counts may scan, so the store runs them on Tokio's blocking pool (one hand-off
-//! per query, however many rows: sqlx hands every row over separately).
+//! Searches and counts may scan. Each first runs on the caller's thread with a budget of
+//! SQLite VM steps ([`SEARCH_BUDGET`], well under a millisecond): an index seek for a page of
+//! results finishes within it (most list requests); a query that exceeds it is interrupted and
+//! run again on Tokio's blocking pool, so a scan never holds up an async thread for longer than
+//! the budget. (sqlx handed every row to another thread separately.)
 //!
 //! A reader takes the first free connection of a small set, waiting for one only when all are
 //! busy.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
 use rusqlite::{Connection, OptionalExtension, Row};
@@ -28,10 +32,39 @@ use crate::storage::sql::Statement;
 use crate::storage::sql::commit::TableNames;
 use crate::storage::sql::meta_row::{META_COLUMNS, MetaRow};
 
+/// SQLite VM steps a search may take on the caller's thread before it is interrupted and run
+/// on the blocking pool instead (SQLite checks the budget every this many steps).
+pub(super) const SEARCH_BUDGET: i32 = 20_000;
+
+/// A read connection, and whether its current statement runs under [`SEARCH_BUDGET`].
+struct ReadConnection {
+    conn: Connection,
+    budgeted: Arc<AtomicBool>,
+}
+
+impl ReadConnection {
+    fn open(file: &DatabaseFile) -> Result<Self> {
+        let conn = file.open(Role::Reader)?;
+        let budgeted = Arc::new(AtomicBool::new(false));
+        let flag = budgeted.clone();
+        // Called every SEARCH_BUDGET steps: interrupt when the statement is budgeted.
+        conn.progress_handler(SEARCH_BUDGET, Some(move || flag.load(Ordering::Relaxed)))
+            .map_err(|e| Error::storage(BACKEND, "install the search budget", e))?;
+        Ok(ReadConnection { conn, budgeted })
+    }
+}
+
+/// Whether a read was cut short by its budget.
+fn interrupted(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted)
+}
+
 /// The read connections of a store and the SQL of each point read.
 pub(super) struct Reader {
-    connections: Vec<Mutex<Connection>>,
+    connections: Vec<Mutex<ReadConnection>>,
     next: AtomicUsize,
+    /// Budgeted queries that ran out of budget (for tests and diagnostics).
+    over_budget: AtomicUsize,
     sql: Statements,
 }
 
@@ -124,11 +157,12 @@ impl Reader {
     /// Open `count` read connections (at least one).
     pub(super) fn open(file: &DatabaseFile, count: usize, tables: &TableNames) -> Result<Self> {
         let connections = (0..count.max(1))
-            .map(|_| file.open(Role::Reader).map(Mutex::new))
+            .map(|_| ReadConnection::open(file).map(Mutex::new))
             .collect::<Result<Vec<_>>>()?;
         Ok(Reader {
             connections,
             next: AtomicUsize::new(0),
+            over_budget: AtomicUsize::new(0),
             sql: Statements::new(tables),
         })
     }
@@ -139,14 +173,51 @@ impl Reader {
         action: impl FnOnce() -> String,
         read: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T> {
+        self.with_budget(false, read)
+            .map_err(|e| Error::storage(BACKEND, action(), e))
+    }
+
+    /// [`with`](Self::with), under [`SEARCH_BUDGET`] when `budgeted`.
+    fn with_budget<T>(
+        &self,
+        budgeted: bool,
+        read: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
         let n = self.connections.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed) % n;
         let free = (0..n).find_map(|k| self.connections[(start + k) % n].try_lock());
-        let conn = match free {
-            Some(conn) => conn,
+        let connection = match free {
+            Some(connection) => connection,
             None => self.connections[start].lock(),
         };
-        read(&conn).map_err(|e| Error::storage(BACKEND, action(), e))
+        connection.budgeted.store(budgeted, Ordering::Relaxed);
+        let result = read(&connection.conn);
+        connection.budgeted.store(false, Ordering::Relaxed);
+        result
+    }
+
+    /// How many budgeted queries ran out of budget.
+    #[cfg(test)]
+    pub(super) fn over_budget(&self) -> usize {
+        self.over_budget.load(Ordering::Relaxed)
+    }
+
+    /// Run the query `read`, under [`SEARCH_BUDGET`] when `budgeted`: `Ok(None)` when it
+    /// needed more (run it again unbudgeted, off the async threads).
+    fn query<T>(
+        &self,
+        action: &str,
+        budgeted: bool,
+        read: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>> {
+        match self.with_budget(budgeted, read) {
+            Ok(found) => Ok(Some(found)),
+            Err(e) if budgeted && interrupted(&e) => {
+                self.over_budget.fetch_add(1, Ordering::Relaxed);
+                Ok(None)
+            }
+            Err(e) => Err(Error::storage(BACKEND, action.to_owned(), e)),
+        }
     }
 
     pub(super) fn meta(&self, model: &str, resource_id: &str) -> Result<Option<ResourceMeta>> {
@@ -274,40 +345,49 @@ impl Reader {
         Ok(found)
     }
 
-    /// The metas a search statement selects (the [`META_COLUMNS`] after `model`).
-    pub(super) fn metas(&self, action: &str, statement: &Statement) -> Result<Vec<ResourceMeta>> {
-        let rows = self.with(
-            || action.to_owned(),
-            |conn| {
-                let mut prepared = conn.prepare_cached(&statement.sql)?;
-                bind(&mut prepared, &statement.binds)?;
-                let mut rows = prepared.raw_query();
-                let mut out = Vec::new();
-                while let Some(row) = rows.next()? {
-                    out.push(meta_at(row)?);
-                }
-                Ok(out)
-            },
-        )?;
-        rows.into_iter()
-            .map(|row| row.into_meta(BACKEND, None))
-            .collect()
+    /// The metas a search statement selects (the [`META_COLUMNS`] after `model`); `None` when
+    /// `budgeted` and the budget ran out.
+    pub(super) fn metas(
+        &self,
+        action: &str,
+        statement: &Statement,
+        budgeted: bool,
+    ) -> Result<Option<Vec<ResourceMeta>>> {
+        let rows = self.query(action, budgeted, |conn| {
+            let mut prepared = conn.prepare_cached(&statement.sql)?;
+            bind(&mut prepared, &statement.binds)?;
+            let mut rows = prepared.raw_query();
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(meta_at(row)?);
+            }
+            Ok(out)
+        })?;
+        rows.map(|rows| {
+            rows.into_iter()
+                .map(|row| row.into_meta(BACKEND, None))
+                .collect()
+        })
+        .transpose()
     }
 
-    /// The number a `SELECT COUNT(*)` statement returns.
-    pub(super) fn count(&self, action: &str, statement: &Statement) -> Result<u64> {
-        let n: i64 = self.with(
-            || action.to_owned(),
-            |conn| {
-                let mut prepared = conn.prepare_cached(&statement.sql)?;
-                bind(&mut prepared, &statement.binds)?;
-                let mut rows = prepared.raw_query();
-                match rows.next()? {
-                    Some(row) => row.get(0),
-                    None => Ok(0),
-                }
-            },
-        )?;
-        Ok(u64::try_from(n).unwrap_or(0))
+    /// The number a `SELECT COUNT(*)` statement returns; `None` when `budgeted` and the budget
+    /// ran out.
+    pub(super) fn count(
+        &self,
+        action: &str,
+        statement: &Statement,
+        budgeted: bool,
+    ) -> Result<Option<u64>> {
+        let n: Option<i64> = self.query(action, budgeted, |conn| {
+            let mut prepared = conn.prepare_cached(&statement.sql)?;
+            bind(&mut prepared, &statement.binds)?;
+            let mut rows = prepared.raw_query();
+            match rows.next()? {
+                Some(row) => row.get(0),
+                None => Ok(0),
+            }
+        })?;
+        Ok(n.map(|n| u64::try_from(n).unwrap_or(0)))
     }
 }

@@ -221,3 +221,56 @@ async fn the_wal_stays_bounded_under_sustained_writes() {
         "the WAL grew from {one_cycle} bytes after one cycle to {after} after 3.5"
     );
 }
+
+/// A search that an index seek answers runs within the budget; one that has to scan runs out
+/// of it, is run again off the async threads, and still gives the full answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn searches_over_budget_are_rerun_and_complete() {
+    use crate::query::{Condition, FieldPath, Operator, Query};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(
+        SqliteStore::open(SqliteOptions::file(dir.path().join("b.db")))
+            .await
+            .unwrap(),
+    );
+    store.register_model(&THING).await.unwrap();
+    let n = 3000;
+    let mut writes = Vec::new();
+    for i in 0..n {
+        let store = store.clone();
+        writes.push(tokio::spawn(async move {
+            store
+                .commit(
+                    "thing",
+                    create(&format!("thing:{i:05}"), &format!("n{i:05}")),
+                )
+                .await
+        }));
+    }
+    for write in writes {
+        write.await.unwrap().unwrap();
+    }
+    let name = |op, value: serde_json::Value| {
+        Query::from(Condition::compare(FieldPath::parse("name"), op, value))
+    };
+
+    let seek = name(Operator::Eq, json!("n01234"));
+    let found = store.search("thing", &seek).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        store.points.over_budget(),
+        0,
+        "an index seek fits the budget"
+    );
+
+    // `contains` cannot use an index: every row is read.
+    let scan = name(Operator::Contains, json!("9"));
+    let expected = (0..n).filter(|i| format!("n{i:05}").contains('9')).count();
+    let found = store.search("thing", &scan.clone().limit(n)).await.unwrap();
+    assert_eq!(found.len(), expected);
+    assert_eq!(store.count("thing", &scan).await.unwrap(), expected as u64);
+    assert!(
+        store.points.over_budget() >= 2,
+        "a scan of {n} rows should exceed the budget"
+    );
+}
