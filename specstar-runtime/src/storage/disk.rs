@@ -93,8 +93,10 @@ impl ModelIndex {
 
     /// Record `meta`, replacing the version held before.
     fn put(&mut self, meta: ResourceMeta) {
-        self.remove(&meta.resource_id);
-        self.indexes.insert(&meta);
+        match self.metas.get(&meta.resource_id) {
+            Some(old) => self.indexes.replace(old, &meta),
+            None => self.indexes.insert(&meta),
+        }
         self.metas.insert(meta.resource_id.clone(), meta);
     }
 

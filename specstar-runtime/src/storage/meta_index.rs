@@ -103,6 +103,40 @@ impl Indexes {
         }
     }
 
+    /// Records `new` in place of `old` (the version stored before, of the same id), touching
+    /// only the entries whose value changed: an update usually changes few indexed values, and
+    /// re-inserting every entry cost a commit more than the rest of it.
+    pub(crate) fn replace(&mut self, old: &ResourceMeta, new: &ResourceMeta) {
+        let id = &new.resource_id;
+        for (path, map) in &mut self.by_path {
+            let before = old.indexed_data.get(*path).and_then(IndexKey::of);
+            let after = new.indexed_data.get(*path).and_then(IndexKey::of);
+            if before == after {
+                continue;
+            }
+            if let Some(key) = before
+                && let Some(ids) = map.get_mut(&key)
+            {
+                ids.remove(id);
+                if ids.is_empty() {
+                    map.remove(&key);
+                }
+            }
+            if let Some(key) = after {
+                map.entry(key).or_default().insert(id.clone());
+            }
+        }
+        if old.is_deleted != new.is_deleted {
+            let (from, to) = if new.is_deleted {
+                (&mut self.live, &mut self.deleted)
+            } else {
+                (&mut self.deleted, &mut self.live)
+            };
+            from.remove(id);
+            to.insert(id.clone());
+        }
+    }
+
     /// Forgets `meta` (the version currently stored).
     pub(crate) fn remove(&mut self, meta: &ResourceMeta) {
         let id = &meta.resource_id;

@@ -166,10 +166,10 @@ impl ModelTable {
             }
             self.revisions.insert(rev_id, revision);
         }
-        if let Some(old) = self.metas.get(&id) {
-            self.indexes.remove(old);
+        match self.metas.get(&id) {
+            Some(old) => self.indexes.replace(old, &commit.meta),
+            None => self.indexes.insert(&commit.meta),
         }
-        self.indexes.insert(&commit.meta);
         self.metas.insert(id, commit.meta);
         Ok(())
     }
