@@ -645,16 +645,7 @@ impl ResourceStore for PostgresStore {
 
     async fn search(&self, model: &str, query: &Query) -> Result<Vec<ResourceMeta>> {
         let d = &sql::postgres::Postgres;
-        let frag = Frag::new()
-            .sql(self.select_metas())
-            .sql(" WHERE model = ")
-            .bind(Bind::Text(model.to_owned()))
-            .sql(" AND ")
-            .frag(sql::where_clause(d, query.condition.as_ref())?)
-            .sql(" ORDER BY ")
-            .frag(sql::order_by(d, query))
-            .sql(" ")
-            .frag(sql::Dialect::limit_offset(d, query.limit, query.offset));
+        let frag = sql::search_query(d, self.select_metas(), model, query)?;
         let rows = statement(frag)
             .fetch_all(&self.pool)
             .await
@@ -666,12 +657,7 @@ impl ResourceStore for PostgresStore {
 
     async fn count(&self, model: &str, query: &Query) -> Result<u64> {
         let d = &sql::postgres::Postgres;
-        let frag = Frag::new()
-            .sql(format!("SELECT COUNT(*) FROM {}", self.tables.metas))
-            .sql(" WHERE model = ")
-            .bind(Bind::Text(model.to_owned()))
-            .sql(" AND ")
-            .frag(sql::where_clause(d, query.condition.as_ref())?);
+        let frag = sql::count_query(d, &self.tables.metas, model, query)?;
         let row = statement(frag)
             .fetch_one(&self.pool)
             .await

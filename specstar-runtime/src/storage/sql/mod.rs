@@ -558,6 +558,40 @@ fn truths(d: &dyn Dialect, items: &[Condition]) -> Result<(Vec<Pred>, Vec<Pred>)
     Ok(both)
 }
 
+/// A search of `model`'s metas: `{select} WHERE model = … AND <condition> ORDER BY … LIMIT …`.
+pub(crate) fn search_query(
+    d: &dyn Dialect,
+    select: String,
+    model: &str,
+    query: &Query,
+) -> Result<Frag> {
+    Ok(Frag::new()
+        .sql(select)
+        .sql(" WHERE model = ")
+        .bind(Bind::Text(model.to_owned()))
+        .sql(" AND ")
+        .frag(where_clause(d, query.condition.as_ref())?)
+        .sql(" ORDER BY ")
+        .frag(order_by(d, query))
+        .sql(" ")
+        .frag(d.limit_offset(query.limit, query.offset)))
+}
+
+/// How many of `model`'s metas match `query`'s condition: `SELECT COUNT(*) FROM {metas} WHERE …`.
+pub(crate) fn count_query(
+    d: &dyn Dialect,
+    metas: &str,
+    model: &str,
+    query: &Query,
+) -> Result<Frag> {
+    Ok(Frag::new()
+        .sql(format!("SELECT COUNT(*) FROM {metas}"))
+        .sql(" WHERE model = ")
+        .bind(Bind::Text(model.to_owned()))
+        .sql(" AND ")
+        .frag(where_clause(d, query.condition.as_ref())?))
+}
+
 /// The `WHERE` predicate of a query: "the condition is true" (no condition: `TRUE`).
 pub(crate) fn where_clause(d: &dyn Dialect, condition: Option<&Condition>) -> Result<Frag> {
     match condition {

@@ -57,10 +57,10 @@ use parking_lot::RwLock;
 use self::connection::DatabaseFile;
 use self::reader::Reader;
 use self::writer::{Outcome, Work, Writer};
+use super::sql;
 use super::sql::commit::TableNames;
 use super::sql::meta_row::{META_COLUMNS, check_identifier};
 use super::sql::sqlite::{IndexLookup, IndexSource};
-use super::sql::{self, Bind, Frag};
 use super::{Commit, ImportMode, ImportOutcome, ImportedResource, ResourceStore, StoredRevision};
 use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
 use crate::query::Query;
@@ -487,17 +487,7 @@ impl ResourceStore for SqliteStore {
 
     async fn search(&self, model: &str, query: &Query) -> Result<Vec<ResourceMeta>> {
         let d = &self.dialect(model);
-        let statement = Frag::new()
-            .sql(self.select_metas())
-            .sql(" WHERE model = ")
-            .bind(Bind::Text(model.to_owned()))
-            .sql(" AND ")
-            .frag(sql::where_clause(d, query.condition.as_ref())?)
-            .sql(" ORDER BY ")
-            .frag(sql::order_by(d, query))
-            .sql(" ")
-            .frag(sql::Dialect::limit_offset(d, query.limit, query.offset))
-            .finish(d);
+        let statement = sql::search_query(d, self.select_metas(), model, query)?.finish(d);
         let action = format!("search {model}");
         if let Some(found) = self.points.metas(&action, &statement, true)? {
             return Ok(found);
@@ -509,13 +499,7 @@ impl ResourceStore for SqliteStore {
 
     async fn count(&self, model: &str, query: &Query) -> Result<u64> {
         let d = &self.dialect(model);
-        let statement = Frag::new()
-            .sql(format!("SELECT COUNT(*) FROM {}", self.tables.metas))
-            .sql(" WHERE model = ")
-            .bind(Bind::Text(model.to_owned()))
-            .sql(" AND ")
-            .frag(sql::where_clause(d, query.condition.as_ref())?)
-            .finish(d);
+        let statement = sql::count_query(d, &self.tables.metas, model, query)?.finish(d);
         let action = format!("count {model}");
         if let Some(n) = self.points.count(&action, &statement, true)? {
             return Ok(n);
