@@ -215,10 +215,14 @@ async fn the_wal_stays_bounded_under_sustained_writes() {
     }
     let after = wal_size();
     assert!(one_cycle > 0, "the WAL was never written");
-    // Without restarts the WAL would hold 3.5 cycles of writes.
+    // Without restarts the WAL would hold 3.5 cycles of writes. A restart waits for a running
+    // background checkpoint, which on a loaded machine may take a good part of a cycle, so
+    // only a WAL that never restarts is sure to reach that size.
+    assert!(store.writer.restarts() >= 1, "the WAL never restarted");
     assert!(
-        after < one_cycle * 3 / 2,
-        "the WAL grew from {one_cycle} bytes after one cycle to {after} after 3.5"
+        after < one_cycle * 3,
+        "the WAL grew from {one_cycle} bytes after one cycle to {after} after 3.5 ({} restarts)",
+        store.writer.restarts()
     );
 }
 

@@ -38,7 +38,10 @@
 //! appending, and SQLite restarts the WAL from its beginning only after a checkpoint that copied
 //! every frame; so every [`RESTART_EVERY`] writes the writer checkpoints itself, between
 //! batches — cheap, as it copies only the frames since the last background checkpoint — and
-//! the next write restarts the WAL. Without that the WAL grows for as long as writes go on, and
+//! the next write restarts the WAL. Checkpoints take turns (a background one running would make
+//! the writer's copy nothing, or keep the next write from restarting the WAL): the writer waits
+//! for its turn without blocking (it tries again after each batch and asks for no background
+//! checkpoint meanwhile) and keeps it until its next batch has begun. Without that the WAL grows for as long as writes go on, and
 //! with it the cost of every page lookup (SQLite searches each 4096-frame block of the WAL
 //! index) and of extending the file: creates ran 40% slower at 100k resources.
 //!
@@ -116,7 +119,7 @@ struct Job {
 /// The handle to a store's writer thread.
 pub(super) struct Writer {
     jobs: mpsc::Sender<Job>,
-    stats: Arc<Stats>,
+    pub(super) stats: Arc<Stats>,
 }
 
 /// Counters of a writer (for tests and diagnostics).
@@ -126,6 +129,8 @@ pub(super) struct Stats {
     pub batches: AtomicU64,
     /// Background checkpoints completed.
     pub checkpoints: AtomicU64,
+    /// Checkpoints by the writer that copied every frame (each lets the WAL restart).
+    pub restarts: AtomicU64,
 }
 
 impl Writer {
@@ -147,6 +152,12 @@ impl Writer {
     /// How many transactions (batches) the writer has run.
     pub(super) fn batches(&self) -> u64 {
         self.stats.batches.load(Ordering::Relaxed)
+    }
+
+    /// How many checkpoints by the writer itself copied every frame.
+    #[cfg(test)]
+    pub(super) fn restarts(&self) -> u64 {
+        self.stats.restarts.load(Ordering::Relaxed)
     }
 
     /// How many background checkpoints have completed.
@@ -189,6 +200,10 @@ fn run(
 ) {
     let mut since_checkpoint = 0usize;
     let mut since_restart = 0usize;
+    // Held from the writer's own complete checkpoint until the next batch has begun (and so
+    // restarted the WAL): a background checkpoint running then would keep SQLite from
+    // restarting it.
+    let mut restarting: Option<parking_lot::MutexGuard<'_, ()>> = None;
     while let Some(first) = queue.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -201,24 +216,49 @@ fn run(
         since_checkpoint += batch.len();
         since_restart += batch.len();
         run_batch(&mut conn, &tables, batch);
-        if since_restart >= RESTART_EVERY {
-            since_restart = 0;
-            // A reader still on an old snapshot may keep this one from copying every frame;
-            // the next one will.
-            if let Err(error) = checkpoint(&conn) {
-                tracing::warn!(%error, "sqlite checkpoint by the writer failed");
+        restarting = None;
+        // A background checkpoint running (its turn taken), or a reader on an old snapshot
+        // (not every frame copied): try again after the next batch, not a cycle later.
+        checkpointer
+            .writer_waits
+            .store(since_restart >= RESTART_EVERY, Ordering::Release);
+        if since_restart >= RESTART_EVERY
+            && let Some(turn) = checkpointer.turn.try_lock()
+        {
+            match checkpoint(&conn) {
+                Ok(true) => {
+                    stats.restarts.fetch_add(1, Ordering::Relaxed);
+                    (since_restart, since_checkpoint) = (0, 0);
+                    checkpointer.writer_waits.store(false, Ordering::Release);
+                    restarting = Some(turn);
+                }
+                Ok(false) => {}
+                Err(error) => {
+                    since_restart = 0;
+                    checkpointer.writer_waits.store(false, Ordering::Release);
+                    tracing::warn!(%error, "sqlite checkpoint by the writer failed");
+                }
             }
         }
-        if since_checkpoint >= CHECKPOINT_EVERY && checkpointer.request(&stats) {
+        // While the writer waits for its turn, no background checkpoint is asked for.
+        if since_restart < RESTART_EVERY
+            && since_checkpoint >= CHECKPOINT_EVERY
+            && checkpointer.request(&stats)
+        {
             since_checkpoint = 0;
         }
     }
+    drop(restarting);
 }
 
 /// The thread that checkpoints the WAL into the database file, on request, with a connection
 /// of its own (a checkpoint copies pages while the writer keeps appending).
 struct Checkpointer {
     requests: std::sync::mpsc::SyncSender<Arc<Stats>>,
+    /// Taken by every checkpoint, background or the writer's own, so they never overlap.
+    turn: Arc<parking_lot::Mutex<()>>,
+    /// Set while the writer waits for its turn: the background thread then skips requests.
+    writer_waits: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Checkpointer {
@@ -226,10 +266,18 @@ impl Checkpointer {
         let conn = file.open(Role::Checkpointer)?;
         // At most one request waits: a request while one waits is dropped (it would do the same).
         let (requests, pending) = std::sync::mpsc::sync_channel::<Arc<Stats>>(1);
+        let turn = Arc::new(parking_lot::Mutex::new(()));
+        let ours = turn.clone();
+        let writer_waits = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let waits = writer_waits.clone();
         std::thread::Builder::new()
             .name("specstar-sqlite-checkpoint".into())
             .spawn(move || {
                 while let Ok(stats) = pending.recv() {
+                    if waits.load(Ordering::Acquire) {
+                        continue;
+                    }
+                    let _turn = ours.lock();
                     match checkpoint(&conn) {
                         Ok(_) => {
                             stats.checkpoints.fetch_add(1, Ordering::Relaxed);
@@ -239,7 +287,11 @@ impl Checkpointer {
                 }
             })
             .map_err(|e| Error::storage(BACKEND, "start the checkpoint thread", e))?;
-        Ok(Checkpointer { requests })
+        Ok(Checkpointer {
+            requests,
+            turn,
+            writer_waits,
+        })
     }
 
     /// Ask for a checkpoint; `false` when one is already waiting.
@@ -248,10 +300,14 @@ impl Checkpointer {
     }
 }
 
-/// Copy the WAL's frames into the database file, without waiting for readers or writers.
-fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
+/// Copy the WAL's frames into the database file, without waiting for readers or writers;
+/// whether every frame was copied (so that the next write restarts the WAL).
+fn checkpoint(conn: &Connection) -> rusqlite::Result<bool> {
     // One row: (busy, frames in the WAL, frames copied).
-    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+        let (busy, log, copied): (i64, i64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
+        Ok(busy == 0 && log == copied)
+    })
 }
 
 /// The same failure for every job of a batch that did not commit.
