@@ -24,6 +24,7 @@
 pub mod disk;
 pub mod memory;
 pub mod postgres;
+pub mod sql;
 pub mod sqlite;
 pub mod upload;
 

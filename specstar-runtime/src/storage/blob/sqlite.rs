@@ -10,15 +10,13 @@
 
 use std::str::FromStr;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::AssertSqlSafe;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 
-use super::{Blob, BlobStore, check_file_id, content_type_or_default, file_id_of};
-use crate::model::{Error, Result};
+use super::sql::{SqlBlobStore, db_error};
+use crate::model::Result;
 use crate::storage::sql::meta_row::check_identifier;
 use crate::storage::sqlite::{SqliteLocation, SqliteOptions, SqliteSynchronous};
-
-const BACKEND: &str = "sqlite";
 
 /// A [`BlobStore`] in a SQLite table.
 ///
@@ -30,18 +28,9 @@ const BACKEND: &str = "sqlite";
 /// let id = blobs.put(b"bytes".to_vec(), "text/plain").await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
-pub struct SqliteBlobStore {
-    pool: SqlitePool,
-    table: String,
-}
+pub type SqliteBlobStore = SqlBlobStore<sqlx::Sqlite>;
 
-fn db_error(action: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
-    let action = action.into();
-    move |e| Error::storage(BACKEND, action, e)
-}
-
-impl SqliteBlobStore {
+impl SqlBlobStore<sqlx::Sqlite> {
     /// Open (creating when missing) the database and the `{prefix}blobs` table. Uses
     /// `location`, `synchronous`, `busy_timeout`, `table_prefix` and (as the pool size)
     /// `read_connections` of `options`.
@@ -56,8 +45,11 @@ impl SqliteBlobStore {
                 options.read_connections.max(1),
             ),
             SqliteLocation::Memory => (
-                SqliteConnectOptions::from_str("sqlite::memory:")
-                    .map_err(db_error("open an in-memory database for blobs"))?,
+                SqliteConnectOptions::from_str("sqlite::memory:").map_err(db_error::<
+                    sqlx::Sqlite,
+                >(
+                    "open an in-memory database for blobs",
+                ))?,
                 "open an in-memory database for blobs".to_owned(),
                 1,
             ),
@@ -77,7 +69,10 @@ impl SqliteBlobStore {
                 .idle_timeout(None)
                 .max_lifetime(None);
         }
-        let pool = pool.connect_with(connect).await.map_err(db_error(what))?;
+        let pool = pool
+            .connect_with(connect)
+            .await
+            .map_err(db_error::<sqlx::Sqlite>(what))?;
         let store = SqliteBlobStore {
             pool,
             table: format!("\"{}blobs\"", options.table_prefix),
@@ -93,98 +88,7 @@ impl SqliteBlobStore {
         )))
         .execute(&store.pool)
         .await
-        .map_err(db_error("create the blobs table"))?;
+        .map_err(db_error::<sqlx::Sqlite>("create the blobs table"))?;
         Ok(store)
-    }
-
-    async fn insert(
-        &self,
-        file_id: &str,
-        data: Vec<u8>,
-        content_type: &str,
-        replace: bool,
-    ) -> Result<()> {
-        let on_conflict = if replace {
-            "DO UPDATE SET content_type = excluded.content_type, size = excluded.size, \
-             data = excluded.data"
-        } else {
-            "DO NOTHING"
-        };
-        let size = i64::try_from(data.len()).unwrap_or(i64::MAX);
-        sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO {} (file_id, content_type, size, data) VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT (file_id) {on_conflict}",
-            self.table
-        )))
-        .bind(file_id)
-        .bind(content_type_or_default(content_type))
-        .bind(size)
-        .bind(data)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error(format!("write blob `{file_id}`")))?;
-        Ok(())
-    }
-}
-
-#[async_trait::async_trait]
-impl BlobStore for SqliteBlobStore {
-    fn backend_name(&self) -> &'static str {
-        BACKEND
-    }
-
-    async fn put(&self, data: Vec<u8>, content_type: &str) -> Result<String> {
-        let file_id = file_id_of(&data);
-        self.insert(&file_id, data, content_type, false).await?;
-        Ok(file_id)
-    }
-
-    async fn put_with_id(&self, file_id: &str, data: Vec<u8>, content_type: &str) -> Result<()> {
-        check_file_id(file_id)?;
-        self.insert(file_id, data, content_type, true).await
-    }
-
-    async fn get(&self, file_id: &str) -> Result<Option<Blob>> {
-        let action = || format!("read blob `{file_id}`");
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT content_type, data FROM {} WHERE file_id = ?1",
-            self.table
-        )))
-        .bind(file_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error(action()))?;
-        row.map(|row| {
-            Ok(Blob {
-                file_id: file_id.to_owned(),
-                content_type: row.try_get("content_type").map_err(db_error(action()))?,
-                data: row.try_get("data").map_err(db_error(action()))?,
-            })
-        })
-        .transpose()
-    }
-
-    async fn exists(&self, file_id: &str) -> Result<bool> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT 1 FROM {} WHERE file_id = ?1",
-            self.table
-        )))
-        .bind(file_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error(format!("look up blob `{file_id}`")))?;
-        Ok(row.is_some())
-    }
-
-    async fn delete(&self, file_id: &str) -> Result<bool> {
-        let done = sqlx::query(AssertSqlSafe(format!(
-            "DELETE FROM {} WHERE file_id = ?1",
-            self.table
-        )))
-        .bind(file_id)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error(format!("delete blob `{file_id}`")))?;
-        Ok(done.rows_affected() > 0)
     }
 }
