@@ -29,31 +29,62 @@ impl Num {
         }
     }
 
-    fn as_f64(self) -> f64 {
-        match self {
-            Num::I(i) => i as f64,
-            Num::U(u) => u as f64,
-            Num::F(f) => f,
-        }
-    }
-
-    fn as_i128(self) -> Option<i128> {
-        match self {
-            Num::I(i) => Some(i128::from(i)),
-            Num::U(u) => Some(i128::from(u)),
-            Num::F(_) => None,
-        }
-    }
-
+    /// Exact numeric order. An integer and a float compare by their exact values, not by
+    /// rounding the integer to `f64`: rounding made 2^53 + 1 equal to 2^53 as a float while
+    /// greater than 2^53 as an integer, an order that is not transitive (a sort over it
+    /// depended on the input order, and `sort_by` may panic on such an order).
     pub(crate) fn cmp(self, other: Num) -> Ordering {
-        match (self.as_i128(), other.as_i128()) {
-            (Some(a), Some(b)) => a.cmp(&b),
-            _ => self
-                .as_f64()
-                .partial_cmp(&other.as_f64())
-                .unwrap_or(Ordering::Equal),
+        match (self.widened(), other.widened()) {
+            (Wide::Int(a), Wide::Int(b)) => a.cmp(&b),
+            (Wide::Int(a), Wide::Float(b)) => int_float_cmp(a, b),
+            (Wide::Float(a), Wide::Int(b)) => int_float_cmp(b, a).reverse(),
+            // JSON numbers are never NaN.
+            (Wide::Float(a), Wide::Float(b)) => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
         }
     }
+
+    fn widened(self) -> Wide {
+        match self {
+            Num::I(i) => Wide::Int(i128::from(i)),
+            Num::U(u) => Wide::Int(i128::from(u)),
+            Num::F(f) => Wide::Float(f),
+        }
+    }
+}
+
+/// A number with every integer (i64 or u64) in one type.
+enum Wide {
+    Int(i128),
+    Float(f64),
+}
+
+/// The exact order of an integer and a float.
+fn int_float_cmp(i: i128, f: f64) -> Ordering {
+    // Every integer we hold (i64 or u64) lies strictly inside ±2^127.
+    const LIMIT: f64 = 170_141_183_460_469_231_731_687_303_715_884_105_728.0; // 2^127
+    if f.is_nan() {
+        return Ordering::Equal;
+    }
+    if f >= LIMIT {
+        return Ordering::Less;
+    }
+    if f < -LIMIT {
+        return Ordering::Greater;
+    }
+    let whole = f.trunc();
+    // Exact: `whole` is an integer inside the i128 range.
+    #[allow(clippy::cast_possible_truncation)]
+    let whole_int = whole as i128;
+    i.cmp(&whole_int).then_with(|| {
+        // Same integer part: the float's fraction decides.
+        if f > whole {
+            Ordering::Less
+        } else if f < whole {
+            Ordering::Greater
+        } else {
+            Ordering::Equal
+        }
+    })
 }
 
 /// A present value as looked up in a meta, borrowed where possible. Meta times stay
@@ -216,6 +247,49 @@ mod tests {
         );
         assert_eq!(order(Val::Bool(true), &Lit::new(json!(false))), None);
         assert_eq!(order(Val::Str("a"), &Lit::new(json!(1))), None);
+    }
+
+    #[test]
+    fn number_order_is_exact_and_transitive() {
+        const BIG: i64 = 9_007_199_254_740_992; // 2^53
+        let nums = [
+            Num::I(BIG - 1),
+            Num::I(BIG),
+            Num::I(BIG + 1),
+            Num::I(i64::MAX),
+            Num::I(i64::MIN),
+            Num::U(u64::MAX),
+            Num::F(9_007_199_254_740_992.0),
+            Num::F(-0.0),
+            Num::F(0.0),
+            Num::F(2.5),
+            Num::F(-1.5),
+            Num::F(1e300),
+            Num::F(-1e300),
+            Num::F(18_446_744_073_709_551_616.0), // 2^64
+            Num::I(0),
+            Num::I(2),
+            Num::I(3),
+        ];
+        // The float 2^53 equals the integer 2^53 only, and 2^53 + 1 is above both.
+        assert_eq!(Num::F(9_007_199_254_740_992.0).cmp(Num::I(BIG)), Ordering::Equal);
+        assert_eq!(Num::I(BIG + 1).cmp(Num::F(9_007_199_254_740_992.0)), Ordering::Greater);
+        assert_eq!(Num::F(2.5).cmp(Num::I(2)), Ordering::Greater);
+        assert_eq!(Num::I(3).cmp(Num::F(2.5)), Ordering::Greater);
+        assert_eq!(Num::F(-1.5).cmp(Num::I(-1)), Ordering::Less);
+        assert_eq!(Num::U(u64::MAX).cmp(Num::F(18_446_744_073_709_551_616.0)), Ordering::Less);
+        assert_eq!(Num::F(-0.0).cmp(Num::I(0)), Ordering::Equal);
+        for a in nums {
+            assert_eq!(a.cmp(a), Ordering::Equal, "{a:?}");
+            for b in nums {
+                assert_eq!(a.cmp(b), b.cmp(a).reverse(), "{a:?} vs {b:?}");
+                for c in nums {
+                    if a.cmp(b).is_le() && b.cmp(c).is_le() {
+                        assert!(a.cmp(c).is_le(), "{a:?} <= {b:?} <= {c:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
