@@ -5,9 +5,10 @@
 #   bench/http_load.sh                                  # the full run (about 4 minutes)
 #   DURATION=2s SEED=2000 bench/http_load.sh            # a quick check that everything works
 #   BACKENDS=memory CONNECTIONS=64 OPS="read list" bench/http_load.sh
+#   BACKENDS="baseline memory" OPS="read update create" bench/http_load.sh
 #
 # What it does, for each backend (memory, then a SQLite file in a temporary directory):
-#   1. builds `examples/game` and `examples/seed` with --release (once),
+#   1. builds `examples/game`, `examples/seed` and `examples/bench_baseline` with --release (once),
 #   2. starts the game example on a free port (SPECSTAR_ADDR=127.0.0.1:0),
 #   3. seeds SEED characters through POST /character (examples/seed.rs; level = i % 500),
 #   4. runs wrk with bench/<op>.lua for every op and every concurrency, DURATION each:
@@ -16,6 +17,11 @@
 #        update  PUT /character/{id}   (a new revision each time)
 #        create  POST /character
 #   5. stops the server with SIGTERM,
+# The backend `baseline` (not run by default) is `examples/bench_baseline`: the issue's reference
+# point, a bare axum server over a `Mutex<HashMap>` answering the same create, read and update
+# requests (it has no list route, so `list` is skipped for it). Run it beside the others to see
+# how fast this machine is compared with the one the issue's reference figures came from.
+#
 # then prints one table: requests/s, p50 and p99 latency, non-2xx answers, socket errors, and
 # the issue's target for that line.
 #
@@ -45,9 +51,10 @@ for tool in wrk curl; do
 done
 
 echo "== building the examples (release)" >&2
-(cd "$ROOT" && cargo build --release --example game --example seed) >&2
+(cd "$ROOT" && cargo build --release --example game --example seed --example bench_baseline) >&2
 GAME="$TARGET_DIR/release/examples/game"
 SEEDER="$TARGET_DIR/release/examples/seed"
+BASELINE="$TARGET_DIR/release/examples/bench_baseline"
 
 WORK="$(mktemp -d)"
 SERVER_PID=""
@@ -67,6 +74,9 @@ trap cleanup EXIT INT TERM
 # The issue's targets (requests/s), "-" where it sets none.
 target() {
   case "$1/$2" in
+    baseline/create) echo "85000 (ref)" ;;
+    baseline/read) echo "100000 (ref)" ;;
+    baseline/*) echo - ;;
     memory/create | memory/update) echo 40000 ;;
     memory/read) echo 50000 ;;
     sqlite/create) echo 8000 ;;
@@ -80,14 +90,15 @@ ROWS="$WORK/rows"
 : >"$ROWS"
 for backend in $BACKENDS; do
   case "$backend" in
-    memory) url="memory://" ;;
-    sqlite) url="sqlite://$WORK/bench.db" ;;
-    *) echo "unknown backend $backend (memory or sqlite)" >&2; exit 1 ;;
+    memory) url="memory://" server="$GAME" ;;
+    sqlite) url="sqlite://$WORK/bench.db" server="$GAME" ;;
+    baseline) url="" server="$BASELINE" ;;
+    *) echo "unknown backend $backend (memory, sqlite or baseline)" >&2; exit 1 ;;
   esac
   rm -f "$WORK"/bench.db*
   log="$WORK/server-$backend.log"
-  echo "== $backend: starting the game example" >&2
-  SPECSTAR_ADDR=127.0.0.1:0 SPECSTAR_BACKEND="$url" "$GAME" >"$log" 2>&1 &
+  echo "== $backend: starting $(basename "$server")" >&2
+  SPECSTAR_ADDR=127.0.0.1:0 SPECSTAR_BACKEND="$url" "$server" >"$log" 2>&1 &
   SERVER_PID=$!
   base=""
   for _ in $(seq 1 300); do
@@ -101,11 +112,14 @@ for backend in $BACKENDS; do
   echo "== $backend: seeding $SEED characters at $base" >&2
   export BENCH_IDS="$WORK/ids-$backend.txt"
   "$SEEDER" "$base" "$SEED" "$BENCH_IDS" >&2
-  matched="$(curl -sfG "$base/character/count" --data-urlencode 'qb=QB["level"] == 42')"
-  echo "== $backend: the list query matches $matched of $SEED (returns at most 20)" >&2
+  if [[ "$backend" != baseline ]]; then
+    matched="$(curl -sfG "$base/character/count" --data-urlencode 'qb=QB["level"] == 42')"
+    echo "== $backend: the list query matches $matched of $SEED (returns at most 20)" >&2
+  fi
 
   # op by op (create last, so list and read see exactly the seeded characters)
   for op in $OPS; do
+    [[ "$backend" == baseline && "$op" == list ]] && continue
     for conns in $CONNECTIONS; do
       echo "== $backend: $op, $conns connections, $DURATION" >&2
       result="$(wrk -t"$THREADS" -c"$conns" -d"$DURATION" --timeout 10s \
