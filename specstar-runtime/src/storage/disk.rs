@@ -45,7 +45,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
-use super::meta_index::Indexes;
+use super::meta_index::{Indexes, MetaMap};
 use super::unique::{canonical_key, unique_entries};
 use super::{Commit, ImportMode, ImportOutcome, ImportedResource, ResourceStore, StoredRevision};
 use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
@@ -75,13 +75,13 @@ struct Inner {
 
 struct ModelIndex {
     descriptor: &'static ResourceDescriptor,
-    metas: HashMap<String, ResourceMeta>,
+    metas: MetaMap,
     /// Secondary indexes over `metas`, so a search reads only its candidates.
     indexes: Indexes,
 }
 
 impl ModelIndex {
-    fn new(descriptor: &'static ResourceDescriptor, metas: HashMap<String, ResourceMeta>) -> Self {
+    fn new(descriptor: &'static ResourceDescriptor, metas: MetaMap) -> Self {
         let mut indexes = Indexes::new(descriptor);
         metas.values().for_each(|meta| indexes.insert(meta));
         ModelIndex {
@@ -97,7 +97,7 @@ impl ModelIndex {
             Some(old) => self.indexes.replace(old, &meta),
             None => self.indexes.insert(&meta),
         }
-        self.metas.insert(meta.resource_id.clone(), meta);
+        self.metas.insert(meta.resource_id.clone(), Box::new(meta));
     }
 
     fn remove(&mut self, id: &str) {
@@ -110,7 +110,7 @@ impl ModelIndex {
     fn candidates(&self, query: &Query) -> Vec<&ResourceMeta> {
         self.indexes
             .select(query, &self.metas)
-            .unwrap_or_else(|| self.metas.values().collect())
+            .unwrap_or_else(|| self.metas.values().map(|meta| &**meta).collect())
     }
 }
 
@@ -452,7 +452,7 @@ impl Inner {
         let metas = self.locked(|| {
             let metas_dir = self.model_dir(model).join("metas");
             ensure_dir(&metas_dir).map_err(io_error(action.clone()))?;
-            let mut metas = HashMap::new();
+            let mut metas = MetaMap::default();
             for entry in fs::read_dir(&metas_dir).map_err(io_error(action.clone()))? {
                 let path = entry.map_err(io_error(action.clone()))?.path();
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -470,7 +470,7 @@ impl Inner {
                     .map_err(io_error(action.clone()))?;
                 let file: MetaFile =
                     serde_json::from_slice(&bytes).map_err(|e| corrupt(&path, e))?;
-                metas.insert(file.meta.resource_id.clone(), file.meta);
+                metas.insert(file.meta.resource_id.clone(), Box::new(file.meta));
             }
             // Reconcile the unique files with what the metas hold: keep the right ones, remove
             // stale ones and crash debris, write the missing ones (a restart after a clean

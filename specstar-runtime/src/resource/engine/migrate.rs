@@ -137,7 +137,7 @@ impl ModelHandle {
             }
             return Ok(Some(Written {
                 info,
-                meta: new_meta,
+                meta: Some(new_meta),
                 data: prepared.value,
             }));
         }
@@ -179,7 +179,7 @@ impl ModelHandle {
             if stored.info.schema_version.as_deref() == version {
                 return Ok(Written {
                     info: stored.info,
-                    meta,
+                    meta: Some(meta),
                     data,
                 });
             }
@@ -210,7 +210,7 @@ impl ModelHandle {
             }
             return Ok(Written {
                 info,
-                meta,
+                meta: Some(meta),
                 data: prepared.value,
             });
         }

@@ -55,7 +55,9 @@ pub(crate) trait Outcome {
 #[derive(Debug, Clone)]
 pub(crate) struct Written {
     pub info: RevisionInfo,
-    pub meta: ResourceMeta,
+    /// The meta after the write; kept only when an event handler will see it
+    /// ([`ModelHandle::observed`]), since the store took the original.
+    pub meta: Option<ResourceMeta>,
     pub data: Value,
 }
 
@@ -66,7 +68,7 @@ impl Outcome for Written {
             revision_id: Some(&self.info.revision_id),
             data: Some(&self.data),
             info: Some(&self.info),
-            meta: Some(&self.meta),
+            meta: self.meta.as_ref(),
             ..Parts::default()
         }
     }
@@ -115,6 +117,12 @@ impl Outcome for u64 {
 }
 
 impl ModelHandle {
+    /// Whether any event handler is registered for this model: when none is, an operation
+    /// need not keep copies of its input and result for the events.
+    pub(crate) fn observed(&self) -> bool {
+        !self.engine.handlers.is_empty()
+    }
+
     fn event<'a>(
         &'a self,
         phase: Phase,

@@ -11,18 +11,17 @@
 //! assert_eq!(store.backend_name(), "memory");
 //! ```
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-use super::meta_index::Indexes;
+use super::meta_index::{HashMap, Indexes, MetaMap};
 
 use super::unique::{UniqueEntry, unique_entries};
 use super::{Commit, ImportMode, ImportOutcome, ImportedResource, ResourceStore, StoredRevision};
 use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
 use crate::query::{self, Query};
-use crate::resource::ResourceDescriptor;
+use crate::resource::{ResourceDescriptor, ids};
 
 const BACKEND: &str = "memory";
 
@@ -32,13 +31,16 @@ pub struct MemoryStore {
     models: RwLock<HashMap<String, Arc<RwLock<ModelTable>>>>,
 }
 
-/// One model's data.
+/// One model's data. Metas are boxed so that a growing map moves pointers, not whole values,
+/// when it resizes under the lock (see [`MetaMap`]); revisions live with their resource, so
+/// no map grows with every write.
 struct ModelTable {
     descriptor: &'static ResourceDescriptor,
-    metas: HashMap<String, ResourceMeta>,
-    revisions: HashMap<String, StoredRevision>,
-    /// Revision ids of each resource, oldest first.
-    history: HashMap<String, Vec<String>>,
+    metas: MetaMap,
+    /// The revisions of each resource in number order (oldest first). A revision id is
+    /// `{resource_id}:{n}` (checked on every commit and import), so its resource is found from
+    /// the id alone, and the revision by a binary search on `n`.
+    revisions: HashMap<String, Vec<StoredRevision>>,
     /// Unique index path → canonical key of the value (`unique::canonical_key`, shared with
     /// every other backend, so `1` and `1.0` conflict) → the non-deleted resource holding it.
     unique: HashMap<&'static str, HashMap<String, String>>,
@@ -75,6 +77,30 @@ impl std::fmt::Debug for MemoryStore {
 }
 
 impl ModelTable {
+    /// The stored revision `revision_id` (`{resource_id}:{n}`).
+    fn revision(&self, revision_id: &str) -> Option<&StoredRevision> {
+        let (resource_id, _) = revision_id.rsplit_once(':')?;
+        let revisions = self.revisions.get(resource_id)?;
+        slot(revisions, revision_id).ok().map(|at| &revisions[at])
+    }
+
+    /// `UniqueViolation` when another resource than `id` holds one of `entries`.
+    fn check_unique(&self, id: &str, entries: &[UniqueEntry]) -> Result<()> {
+        for UniqueEntry { field, key, value } in entries {
+            if let Some(holder) = self.unique.get(field).and_then(|m| m.get(key))
+                && holder != id
+            {
+                return Err(Error::UniqueViolation {
+                    resource: self.descriptor.name.to_owned(),
+                    field: (*field).to_owned(),
+                    value: value.clone(),
+                    conflicting_id: holder.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     fn conflict(&self, id: &str, message: impl Into<String>) -> Error {
         Error::Conflict {
             resource: self.descriptor.name.to_owned(),
@@ -83,7 +109,8 @@ impl ModelTable {
         }
     }
 
-    fn commit(&mut self, commit: Commit) -> Result<()> {
+    /// Apply `commit`; the meta it replaced, for the caller to drop once the lock is released.
+    fn commit(&mut self, commit: Commit) -> Result<Option<ResourceMeta>> {
         let id = commit.meta.resource_id.clone();
         let existing = self.metas.get(&id);
         match (&commit.expected_current, existing) {
@@ -117,7 +144,10 @@ impl ModelTable {
             if revision.info.resource_id != id {
                 return Err(self.conflict(&id, format!("revision `{rev_id}` belongs elsewhere")));
             }
-            let stored = self.revisions.contains_key(rev_id);
+            if !ids::is_revision_of(rev_id, &id) {
+                return Err(self.conflict(&id, format!("`{rev_id}` is not a revision id of it")));
+            }
+            let stored = self.revision(rev_id).is_some();
             if commit.replace_revision && !stored {
                 return Err(self.conflict(&id, format!("revision `{rev_id}` does not exist")));
             }
@@ -127,18 +157,7 @@ impl ModelTable {
         }
 
         let new_entries = unique_entries(self.descriptor, &commit.meta);
-        for UniqueEntry { field, key, value } in &new_entries {
-            if let Some(holder) = self.unique.get(field).and_then(|m| m.get(key))
-                && *holder != id
-            {
-                return Err(Error::UniqueViolation {
-                    resource: self.descriptor.name.to_owned(),
-                    field: (*field).to_owned(),
-                    value: value.clone(),
-                    conflicting_id: holder.clone(),
-                });
-            }
-        }
+        self.check_unique(&id, &new_entries)?;
 
         // Every check passed: apply.
         if let Some(old) = self.metas.get(&id) {
@@ -157,21 +176,25 @@ impl ModelTable {
                 .insert(key, id.clone());
         }
         if let Some(revision) = commit.revision {
-            let rev_id = revision.info.revision_id.clone();
-            if !commit.replace_revision {
-                self.history
-                    .entry(id.clone())
-                    .or_default()
-                    .push(rev_id.clone());
+            let revisions = self.revisions.entry(id.clone()).or_default();
+            // Stored exactly when `replace_revision` (checked above). A new one goes where its
+            // number says: usually the end, as the engine numbers it after all others.
+            match slot(revisions, &revision.info.revision_id) {
+                Ok(at) => revisions[at] = revision,
+                Err(at) => revisions.insert(at, revision),
             }
-            self.revisions.insert(rev_id, revision);
         }
-        match self.metas.get(&id) {
-            Some(old) => self.indexes.replace(old, &commit.meta),
-            None => self.indexes.insert(&commit.meta),
-        }
-        self.metas.insert(id, commit.meta);
-        Ok(())
+        Ok(match self.metas.get_mut(&id) {
+            Some(old) => {
+                self.indexes.replace(old, &commit.meta);
+                Some(std::mem::replace(&mut **old, commit.meta))
+            }
+            None => {
+                self.indexes.insert(&commit.meta);
+                self.metas.insert(id, Box::new(commit.meta));
+                None
+            }
+        })
     }
 
     /// Install a whole resource (backup load): check, then replace under the lock.
@@ -183,26 +206,11 @@ impl ModelTable {
             return Ok(ImportOutcome::Exists);
         }
         let entries = unique_entries(self.descriptor, &resource.meta);
-        for UniqueEntry { field, key, value } in &entries {
-            if let Some(holder) = self.unique.get(field).and_then(|m| m.get(key))
-                && *holder != id
-            {
-                return Err(Error::UniqueViolation {
-                    resource: self.descriptor.name.to_owned(),
-                    field: (*field).to_owned(),
-                    value: value.clone(),
-                    conflicting_id: holder.clone(),
-                });
-            }
-        }
+        self.check_unique(&id, &entries)?;
         self.purge(&id);
-        let mut history = Vec::with_capacity(resource.revisions.len());
-        for revision in resource.revisions {
-            history.push(revision.info.revision_id.clone());
-            self.revisions
-                .insert(revision.info.revision_id.clone(), revision);
-        }
-        self.history.insert(id.clone(), history);
+        let mut revisions = resource.revisions;
+        revisions.sort_by_key(|revision| revision_number(&revision.info.revision_id));
+        self.revisions.insert(id.clone(), revisions);
         for UniqueEntry { field, key, .. } in entries {
             self.unique
                 .entry(field)
@@ -210,7 +218,7 @@ impl ModelTable {
                 .insert(key, id.clone());
         }
         self.indexes.insert(&resource.meta);
-        self.metas.insert(id, resource.meta);
+        self.metas.insert(id, Box::new(resource.meta));
         Ok(if existed {
             ImportOutcome::Replaced
         } else {
@@ -229,9 +237,7 @@ impl ModelTable {
                 }
             }
         }
-        for rev in self.history.remove(id).unwrap_or_default() {
-            self.revisions.remove(&rev);
-        }
+        self.revisions.remove(id);
     }
 }
 
@@ -248,10 +254,9 @@ impl ResourceStore for MemoryStore {
             .or_insert_with(|| {
                 Arc::new(RwLock::new(ModelTable {
                     descriptor: model,
-                    metas: HashMap::new(),
-                    revisions: HashMap::new(),
-                    history: HashMap::new(),
-                    unique: HashMap::new(),
+                    metas: MetaMap::default(),
+                    revisions: HashMap::default(),
+                    unique: HashMap::default(),
                     indexes: Indexes::new(model),
                 }))
             });
@@ -259,7 +264,12 @@ impl ResourceStore for MemoryStore {
     }
 
     async fn load_meta(&self, model: &str, resource_id: &str) -> Result<Option<ResourceMeta>> {
-        Ok(self.table(model)?.read().metas.get(resource_id).cloned())
+        Ok(self
+            .table(model)?
+            .read()
+            .metas
+            .get(resource_id)
+            .map(|meta| (**meta).clone()))
     }
 
     async fn load_revision(
@@ -267,28 +277,41 @@ impl ResourceStore for MemoryStore {
         model: &str,
         revision_id: &str,
     ) -> Result<Option<StoredRevision>> {
-        Ok(self
-            .table(model)?
-            .read()
-            .revisions
-            .get(revision_id)
-            .cloned())
+        Ok(self.table(model)?.read().revision(revision_id).cloned())
+    }
+
+    /// Both under one read lock, so the pair is consistent and the lock is taken once.
+    async fn load_current(
+        &self,
+        model: &str,
+        resource_id: &str,
+    ) -> Result<Option<(ResourceMeta, Option<StoredRevision>)>> {
+        let table = self.table(model)?;
+        let table = table.read();
+        Ok(table.metas.get(resource_id).map(|meta| {
+            let revision = table.revision(&meta.current_revision_id);
+            ((**meta).clone(), revision.cloned())
+        }))
     }
 
     async fn list_revisions(&self, model: &str, resource_id: &str) -> Result<Vec<RevisionInfo>> {
         let table = self.table(model)?;
         let table = table.read();
         Ok(table
-            .history
+            .revisions
             .get(resource_id)
             .into_iter()
             .flatten()
-            .filter_map(|rev| table.revisions.get(rev).map(|r| r.info.clone()))
+            .map(|revision| revision.info.clone())
             .collect())
     }
 
     async fn commit(&self, model: &str, commit: Commit) -> Result<()> {
-        self.table(model)?.write().commit(commit)
+        let table = self.table(model)?;
+        let replaced = table.write().commit(commit)?;
+        // Freed after the lock is released: other requests need not wait for it.
+        drop(replaced);
+        Ok(())
     }
 
     async fn search(&self, model: &str, query: &Query) -> Result<Vec<ResourceMeta>> {
@@ -296,7 +319,7 @@ impl ResourceStore for MemoryStore {
         let table = table.read();
         let page = match table.indexes.select(query, &table.metas) {
             Some(candidates) => query::apply(query, candidates)?,
-            None => query::apply(query, table.metas.values())?,
+            None => query::apply(query, table.metas.values().map(|meta| &**meta))?,
         };
         Ok(page.into_iter().cloned().collect())
     }
@@ -306,7 +329,7 @@ impl ResourceStore for MemoryStore {
         let table = table.read();
         match table.indexes.select(query, &table.metas) {
             Some(candidates) => query::count(query, candidates),
-            None => query::count(query, table.metas.values()),
+            None => query::count(query, table.metas.values().map(|meta| &**meta)),
         }
     }
 
@@ -322,6 +345,31 @@ impl ResourceStore for MemoryStore {
         mode: ImportMode,
     ) -> Result<ImportOutcome> {
         self.table(model)?.write().import(resource, mode)
+    }
+}
+
+/// The number `n` of a revision id `{resource_id}:{n}` (0 when malformed: ids are checked
+/// before they are stored).
+fn revision_number(revision_id: &str) -> u64 {
+    revision_id
+        .rsplit_once(':')
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Where `revision_id` is (`Ok`), or would go (`Err`), among a resource's revisions in number
+/// order: a binary search on the number, then the exact id.
+fn slot(revisions: &[StoredRevision], revision_id: &str) -> std::result::Result<usize, usize> {
+    let n = revision_number(revision_id);
+    match revisions.binary_search_by_key(&n, |revision| revision_number(&revision.info.revision_id))
+    {
+        Ok(at) if revisions[at].info.revision_id == revision_id => Ok(at),
+        // Another id with the same number ("x:01" beside "x:1", possible only by import).
+        Ok(at) => revisions
+            .iter()
+            .position(|revision| revision.info.revision_id == revision_id)
+            .ok_or(at),
+        Err(at) => Err(at),
     }
 }
 
@@ -536,6 +584,65 @@ mod tests {
             .commit("user", create("user:b", json!("a@x")))
             .await
             .unwrap();
+    }
+
+    #[tokio::test]
+    async fn revisions_are_found_by_number_whatever_order_they_came_in() {
+        let store = store().await;
+        let imported = ImportedResource {
+            meta: meta("user:a", 3, json!("a@x"), false),
+            revisions: vec![
+                revision("user:a", 3),
+                revision("user:a", 1),
+                revision("user:a", 2),
+            ],
+        };
+        store
+            .import("user", imported, ImportMode::Insert)
+            .await
+            .unwrap();
+        let listed: Vec<String> = store
+            .list_revisions("user", "user:a")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|info| info.revision_id)
+            .collect();
+        assert_eq!(listed, ["user:a:1", "user:a:2", "user:a:3"]);
+        for n in 1..=3 {
+            let id = format!("user:a:{n}");
+            let found = store.load_revision("user", &id).await.unwrap();
+            assert_eq!(found.map(|r| r.info.revision_id), Some(id));
+        }
+        assert!(
+            store
+                .load_revision("user", "user:a:4")
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        // A used number is refused; the next one is stored after the others.
+        let reuse = Commit {
+            expected_current: Some("user:a:3".into()),
+            meta: meta("user:a", 2, json!("a@x"), false),
+            revision: Some(revision("user:a", 2)),
+            replace_revision: false,
+        };
+        let err = store.commit("user", reuse).await.unwrap_err();
+        assert!(matches!(err, Error::Conflict { .. }), "{err:?}");
+        let next = Commit {
+            expected_current: Some("user:a:3".into()),
+            meta: meta("user:a", 4, json!("a@x"), false),
+            revision: Some(revision("user:a", 4)),
+            replace_revision: false,
+        };
+        store.commit("user", next).await.unwrap();
+        let last = store.list_revisions("user", "user:a").await.unwrap().pop();
+        assert_eq!(
+            last.map(|info| info.revision_id).as_deref(),
+            Some("user:a:4")
+        );
     }
 
     #[tokio::test]
