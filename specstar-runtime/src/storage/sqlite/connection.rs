@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::{CachedStatement, Connection, OpenFlags};
 
@@ -49,6 +50,11 @@ impl DatabaseFile {
         conn.busy_timeout(self.busy_timeout)
             .map_err(|e| Error::storage(BACKEND, what(), e))?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        // The bundled SQLite has STAT4, under which a cached statement is compiled again
+        // whenever a newly bound value might change its plan: every search re-parsed its SQL
+        // (a seventh of a list request). A plan chosen once per statement is what we want.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+            .map_err(|e| Error::storage(BACKEND, what(), e))?;
         let synchronous = match self.synchronous {
             SqliteSynchronous::Normal => "NORMAL",
             SqliteSynchronous::Full => "FULL",
@@ -61,7 +67,11 @@ impl DatabaseFile {
             // The checkpoint thread does it (see `writer`).
             Role::Writer => pragmas.push_str(" PRAGMA wal_autocheckpoint = 0;"),
             Role::Checkpointer => {}
-            Role::Reader => pragmas.push_str(" PRAGMA query_only = ON;"),
+            // Reads through a memory map: a page missing from the cache costs no `pread`
+            // (list requests ran 10-20% faster). Not for the writer: its commits ran slower.
+            Role::Reader => {
+                pragmas.push_str(" PRAGMA query_only = ON; PRAGMA mmap_size = 1073741824;")
+            }
         }
         conn.execute_batch(&pragmas)
             .map_err(|e| Error::storage(BACKEND, what(), e))?;
