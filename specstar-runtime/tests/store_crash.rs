@@ -22,33 +22,14 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use app_common::process::{self, Rng, report};
-use app_common::{Player, Target, check_store_invariants_of};
-use specstar_runtime::app::SpecStar;
+use app_common::{Player, Target, check_store_invariants_of, open_players};
 use specstar_runtime::model::Error;
 
 const KILLS: usize = 20;
 const TASKS: u64 = 4;
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    match process::child_role().as_deref() {
-        Some("crash-writer") => runtime.block_on(child()),
-        Some(other) => panic!("unknown child role `{other}`"),
-        None => runtime.block_on(parent()),
-    }
-}
-
-async fn open(url: &str) -> SpecStar {
-    SpecStar::builder()
-        .backend(url)
-        .resource::<Player>()
-        .build()
-        .await
-        .unwrap_or_else(|e| panic!("open {url}: {e}"))
+    process::run_as("crash-writer", child, parent);
 }
 
 // ------------------------------------------------------------------------------------ child
@@ -60,7 +41,7 @@ async fn child() {
         panic!("crash-writer expects: <backend url> <run> <seed>, got {args:?}");
     };
     let seed: u64 = seed.parse().expect("seed");
-    let spec = open(url).await;
+    let spec = open_players(url).await;
     report("READY");
     let mut tasks = Vec::new();
     for task in 0..TASKS {
@@ -171,7 +152,7 @@ fn revision_number(revision_id: &str) -> u64 {
 /// Check the acknowledged writes of `acked` and the invariants of the resources whose name
 /// starts with `prefix` (the resources one run could have touched; `""` for all).
 async fn check(target: &Target, acked: &Acked, prefix: &str) {
-    let spec = open(&target.url()).await;
+    let spec = open_players(&target.url()).await;
     let players = spec.manager::<Player>();
     for (id, revisions) in &acked.revisions {
         for (revision_id, name) in revisions {

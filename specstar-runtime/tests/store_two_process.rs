@@ -21,9 +21,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use app_common::process::{self, Rng, report};
-use app_common::{Player, Target, check_store_invariants};
+use app_common::{Player, Target, check_store_invariants, open_players};
 use serde_json::json;
-use specstar_runtime::app::SpecStar;
 use specstar_runtime::model::Error;
 use specstar_runtime::resource::patch;
 
@@ -33,25 +32,7 @@ const PATCHES: u64 = 40;
 const SHARED: u64 = 15;
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    match process::child_role().as_deref() {
-        Some("contender") => runtime.block_on(child()),
-        Some(other) => panic!("unknown child role `{other}`"),
-        None => runtime.block_on(parent()),
-    }
-}
-
-async fn open(url: &str) -> SpecStar {
-    SpecStar::builder()
-        .backend(url)
-        .resource::<Player>()
-        .build()
-        .await
-        .unwrap_or_else(|e| panic!("open {url}: {e}"))
+    process::run_as("contender", child, parent);
 }
 
 fn now_ms() -> u64 {
@@ -72,7 +53,7 @@ async fn child() {
     let ids: Vec<String> = ids.split(',').map(str::to_owned).collect();
     let start_at: u64 = start_at.parse().expect("start time");
     let seed: u64 = seed.parse().expect("seed");
-    let spec = open(url).await;
+    let spec = open_players(url).await;
     // Both processes begin at the same instant.
     tokio::time::sleep(Duration::from_millis(start_at.saturating_sub(now_ms()))).await;
     let mut tasks = Vec::new();
@@ -114,7 +95,7 @@ async fn child() {
 
 async fn run(target: &Target, seed: u64) {
     let started = std::time::Instant::now();
-    let spec = open(&target.url()).await;
+    let spec = open_players(&target.url()).await;
     let players = spec.manager::<Player>();
     let mut ids = Vec::new();
     for k in 0..RESOURCES {
@@ -168,7 +149,7 @@ async fn run(target: &Target, seed: u64) {
     // A fresh store: the disk backend's search index sees other processes' writes only after
     // a restart (documented); the SQL backends would not need it.
     drop(players);
-    let spec = open(&target.url()).await;
+    let spec = open_players(&target.url()).await;
     let players = spec.manager::<Player>();
 
     // Every revision is the first one or an acknowledged patch; none is missing.

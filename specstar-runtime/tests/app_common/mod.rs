@@ -16,6 +16,16 @@ use specstar_runtime::query::{Condition, FieldPath, MetaField, Operator, Query};
 use specstar_runtime::resource::{IndexKind, IndexSpec, Resource, ResourceDescriptor};
 use specstar_runtime::storage::ResourceStore;
 
+/// An app with the [`Player`] resource on the backend at `url`.
+pub async fn open_players(url: &str) -> specstar_runtime::app::SpecStar {
+    specstar_runtime::app::SpecStar::builder()
+        .backend(url)
+        .resource::<Player>()
+        .build()
+        .await
+        .unwrap_or_else(|e| panic!("open {url}: {e}"))
+}
+
 /// A player: unique `name`, indexed `level` and `team`.
 #[derive(Serialize, Deserialize, schemars::JsonSchema, Clone, Debug, PartialEq)]
 pub struct Player {

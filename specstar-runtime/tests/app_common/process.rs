@@ -14,6 +14,25 @@ pub fn child_role() -> Option<String> {
     std::env::var(CHILD_ENV).ok()
 }
 
+/// The `main` of a test binary that is also its own child: on a two-worker runtime, `child`
+/// when this process was started with role `role`, else `parent`.
+pub fn run_as<C, P>(role: &str, child: impl FnOnce() -> C, parent: impl FnOnce() -> P)
+where
+    C: std::future::Future<Output = ()>,
+    P: std::future::Future<Output = ()>,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match child_role() {
+        Some(r) if r == role => runtime.block_on(child()),
+        Some(other) => panic!("unknown child role `{other}` (expected `{role}`)"),
+        None => runtime.block_on(parent()),
+    }
+}
+
 /// Print one line to stdout and flush it, so the parent has it before this process can die.
 pub fn report(line: impl std::fmt::Display) {
     let mut out = std::io::stdout().lock();
