@@ -272,12 +272,21 @@ mod tests {
             Num::I(3),
         ];
         // The float 2^53 equals the integer 2^53 only, and 2^53 + 1 is above both.
-        assert_eq!(Num::F(9_007_199_254_740_992.0).cmp(Num::I(BIG)), Ordering::Equal);
-        assert_eq!(Num::I(BIG + 1).cmp(Num::F(9_007_199_254_740_992.0)), Ordering::Greater);
+        assert_eq!(
+            Num::F(9_007_199_254_740_992.0).cmp(Num::I(BIG)),
+            Ordering::Equal
+        );
+        assert_eq!(
+            Num::I(BIG + 1).cmp(Num::F(9_007_199_254_740_992.0)),
+            Ordering::Greater
+        );
         assert_eq!(Num::F(2.5).cmp(Num::I(2)), Ordering::Greater);
         assert_eq!(Num::I(3).cmp(Num::F(2.5)), Ordering::Greater);
         assert_eq!(Num::F(-1.5).cmp(Num::I(-1)), Ordering::Less);
-        assert_eq!(Num::U(u64::MAX).cmp(Num::F(18_446_744_073_709_551_616.0)), Ordering::Less);
+        assert_eq!(
+            Num::U(u64::MAX).cmp(Num::F(18_446_744_073_709_551_616.0)),
+            Ordering::Less
+        );
         assert_eq!(Num::F(-0.0).cmp(Num::I(0)), Ordering::Equal);
         for a in nums {
             assert_eq!(a.cmp(a), Ordering::Equal, "{a:?}");
