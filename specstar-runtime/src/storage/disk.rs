@@ -97,7 +97,7 @@ impl ModelIndex {
             Some(old) => self.indexes.replace(old, &meta),
             None => self.indexes.insert(&meta),
         }
-        self.metas.insert(meta.resource_id.clone(), Box::new(meta));
+        self.metas.insert(meta.resource_id.clone(), Arc::new(meta));
     }
 
     fn remove(&mut self, id: &str) {
@@ -470,7 +470,7 @@ impl Inner {
                     .map_err(io_error(action.clone()))?;
                 let file: MetaFile =
                     serde_json::from_slice(&bytes).map_err(|e| corrupt(&path, e))?;
-                metas.insert(file.meta.resource_id.clone(), Box::new(file.meta));
+                metas.insert(file.meta.resource_id.clone(), Arc::new(file.meta));
             }
             // Reconcile the unique files with what the metas hold: keep the right ones, remove
             // stale ones and crash debris, write the missing ones (a restart after a clean

@@ -95,10 +95,11 @@ pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::
 /// A hash set with the same hasher as [`HashMap`].
 pub(crate) type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
-/// The metas of a model by resource id. Boxed: a growing map moves its entries when it
-/// resizes, and under the model's lock moving a few hundred thousand whole metas stalled every
-/// request for hundreds of milliseconds.
-pub(crate) type MetaMap = HashMap<String, Box<ResourceMeta>>;
+/// The metas of a model by resource id. Behind a pointer: a growing map moves its entries when
+/// it resizes, and under the model's lock moving a few hundred thousand whole metas stalled
+/// every request for hundreds of milliseconds. An [`Arc`], so a reader takes its copy under the
+/// lock by a reference count and clones the meta after releasing it.
+pub(crate) type MetaMap = HashMap<String, Arc<ResourceMeta>>;
 
 /// One model's secondary indexes. Each resource id is allocated once ([`Arc<str>`]) and shared
 /// by every entry that names it.

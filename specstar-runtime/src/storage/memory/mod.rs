@@ -31,16 +31,17 @@ pub struct MemoryStore {
     models: RwLock<HashMap<String, Arc<RwLock<ModelTable>>>>,
 }
 
-/// One model's data. Metas are boxed so that a growing map moves pointers, not whole values,
-/// when it resizes under the lock (see [`MetaMap`]); revisions live with their resource, so
-/// no map grows with every write.
+/// One model's data. Metas and revisions are behind [`Arc`]s: a growing map or list moves
+/// pointers, not whole values, under the lock (see [`MetaMap`]), and a reader copies a
+/// reference under the lock and the value after it. Revisions live with their resource, so no
+/// map grows with every write.
 struct ModelTable {
     descriptor: &'static ResourceDescriptor,
     metas: MetaMap,
     /// The revisions of each resource in number order (oldest first). A revision id is
     /// `{resource_id}:{n}` (checked on every commit and import), so its resource is found from
     /// the id alone, and the revision by a binary search on `n`.
-    revisions: HashMap<String, Vec<StoredRevision>>,
+    revisions: HashMap<String, Vec<Arc<StoredRevision>>>,
     /// Unique index path → canonical key of the value (`unique::canonical_key`, shared with
     /// every other backend, so `1` and `1.0` conflict) → the non-deleted resource holding it.
     unique: HashMap<&'static str, HashMap<String, String>>,
@@ -78,7 +79,7 @@ impl std::fmt::Debug for MemoryStore {
 
 impl ModelTable {
     /// The stored revision `revision_id` (`{resource_id}:{n}`).
-    fn revision(&self, revision_id: &str) -> Option<&StoredRevision> {
+    fn revision(&self, revision_id: &str) -> Option<&Arc<StoredRevision>> {
         let (resource_id, _) = revision_id.rsplit_once(':')?;
         let revisions = self.revisions.get(resource_id)?;
         slot(revisions, revision_id).ok().map(|at| &revisions[at])
@@ -110,7 +111,7 @@ impl ModelTable {
     }
 
     /// Apply `commit`; the meta it replaced, for the caller to drop once the lock is released.
-    fn commit(&mut self, commit: Commit) -> Result<Option<ResourceMeta>> {
+    fn commit(&mut self, commit: Commit) -> Result<Option<Arc<ResourceMeta>>> {
         let id = commit.meta.resource_id.clone();
         let existing = self.metas.get(&id);
         match (&commit.expected_current, existing) {
@@ -180,18 +181,18 @@ impl ModelTable {
             // Stored exactly when `replace_revision` (checked above). A new one goes where its
             // number says: usually the end, as the engine numbers it after all others.
             match slot(revisions, &revision.info.revision_id) {
-                Ok(at) => revisions[at] = revision,
-                Err(at) => revisions.insert(at, revision),
+                Ok(at) => revisions[at] = Arc::new(revision),
+                Err(at) => revisions.insert(at, Arc::new(revision)),
             }
         }
         Ok(match self.metas.get_mut(&id) {
             Some(old) => {
                 self.indexes.replace(old, &commit.meta);
-                Some(std::mem::replace(&mut **old, commit.meta))
+                Some(std::mem::replace(old, Arc::new(commit.meta)))
             }
             None => {
                 self.indexes.insert(&commit.meta);
-                self.metas.insert(id, Box::new(commit.meta));
+                self.metas.insert(id, Arc::new(commit.meta));
                 None
             }
         })
@@ -208,7 +209,7 @@ impl ModelTable {
         let entries = unique_entries(self.descriptor, &resource.meta);
         self.check_unique(&id, &entries)?;
         self.purge(&id);
-        let mut revisions = resource.revisions;
+        let mut revisions: Vec<_> = resource.revisions.into_iter().map(Arc::new).collect();
         revisions.sort_by_key(|revision| revision_number(&revision.info.revision_id));
         self.revisions.insert(id.clone(), revisions);
         for UniqueEntry { field, key, .. } in entries {
@@ -218,7 +219,7 @@ impl ModelTable {
                 .insert(key, id.clone());
         }
         self.indexes.insert(&resource.meta);
-        self.metas.insert(id, Box::new(resource.meta));
+        self.metas.insert(id, Arc::new(resource.meta));
         Ok(if existed {
             ImportOutcome::Replaced
         } else {
@@ -264,12 +265,8 @@ impl ResourceStore for MemoryStore {
     }
 
     async fn load_meta(&self, model: &str, resource_id: &str) -> Result<Option<ResourceMeta>> {
-        Ok(self
-            .table(model)?
-            .read()
-            .metas
-            .get(resource_id)
-            .map(|meta| (**meta).clone()))
+        let meta = self.table(model)?.read().metas.get(resource_id).cloned();
+        Ok(meta.map(|meta| (*meta).clone()))
     }
 
     async fn load_revision(
@@ -277,29 +274,39 @@ impl ResourceStore for MemoryStore {
         model: &str,
         revision_id: &str,
     ) -> Result<Option<StoredRevision>> {
-        Ok(self.table(model)?.read().revision(revision_id).cloned())
+        let revision = self.table(model)?.read().revision(revision_id).cloned();
+        Ok(revision.map(|revision| (*revision).clone()))
     }
 
-    /// Both under one read lock, so the pair is consistent and the lock is taken once.
+    /// Both under one read lock, so the pair is consistent and the lock is taken once; the
+    /// copies are made after it is released.
     async fn load_current(
         &self,
         model: &str,
         resource_id: &str,
     ) -> Result<Option<(ResourceMeta, Option<StoredRevision>)>> {
         let table = self.table(model)?;
-        let table = table.read();
-        Ok(table.metas.get(resource_id).map(|meta| {
-            let revision = table.revision(&meta.current_revision_id);
-            ((**meta).clone(), revision.cloned())
+        let found = {
+            let table = table.read();
+            table.metas.get(resource_id).map(|meta| {
+                let revision = table.revision(&meta.current_revision_id).cloned();
+                (meta.clone(), revision)
+            })
+        };
+        Ok(found.map(|(meta, revision)| {
+            let revision = revision.map(|revision| (*revision).clone());
+            ((*meta).clone(), revision)
         }))
     }
 
     async fn list_revisions(&self, model: &str, resource_id: &str) -> Result<Vec<RevisionInfo>> {
-        let table = self.table(model)?;
-        let table = table.read();
-        Ok(table
+        let revisions = self
+            .table(model)?
+            .read()
             .revisions
             .get(resource_id)
+            .cloned();
+        Ok(revisions
             .into_iter()
             .flatten()
             .map(|revision| revision.info.clone())
@@ -359,8 +366,22 @@ fn revision_number(revision_id: &str) -> u64 {
 
 /// Where `revision_id` is (`Ok`), or would go (`Err`), among a resource's revisions in number
 /// order: a binary search on the number, then the exact id.
-fn slot(revisions: &[StoredRevision], revision_id: &str) -> std::result::Result<usize, usize> {
+fn slot(revisions: &[Arc<StoredRevision>], revision_id: &str) -> std::result::Result<usize, usize> {
     let n = revision_number(revision_id);
+    // Usually revision n is at n - 1 (numbers start at 1 and are never skipped by the engine),
+    // or, when it is new, goes at the end.
+    let guess = usize::try_from(n).unwrap_or(usize::MAX).wrapping_sub(1);
+    match revisions.get(guess) {
+        Some(revision) if revision.info.revision_id == revision_id => return Ok(guess),
+        None if guess == revisions.len()
+            && revisions
+                .last()
+                .is_none_or(|last| revision_number(&last.info.revision_id) < n) =>
+        {
+            return Err(guess);
+        }
+        _ => {}
+    }
     match revisions.binary_search_by_key(&n, |revision| revision_number(&revision.info.revision_id))
     {
         Ok(at) if revisions[at].info.revision_id == revision_id => Ok(at),
@@ -584,6 +605,37 @@ mod tests {
             .commit("user", create("user:b", json!("a@x")))
             .await
             .unwrap();
+    }
+
+    #[test]
+    fn slot_finds_revisions_with_gaps_in_their_numbers() {
+        // An import can leave gaps (purged or skipped numbers): revision n is then not at n - 1.
+        let revisions: Vec<_> = [2, 5, 9]
+            .into_iter()
+            .map(|n| Arc::new(revision("user:a", n)))
+            .collect();
+        assert_eq!(slot(&revisions, "user:a:2"), Ok(0));
+        assert_eq!(slot(&revisions, "user:a:5"), Ok(1));
+        assert_eq!(slot(&revisions, "user:a:9"), Ok(2));
+        assert_eq!(slot(&revisions, "user:a:1"), Err(0));
+        // Number 3 is at index 2, but that slot holds 9: 3 goes after 2.
+        assert_eq!(slot(&revisions, "user:a:3"), Err(1));
+        assert_eq!(slot(&revisions, "user:a:4"), Err(1));
+        assert_eq!(slot(&revisions, "user:a:7"), Err(2));
+        assert_eq!(slot(&revisions, "user:a:10"), Err(3));
+        // Number 4 would be "at the end" by position (index 3), but 9 is larger: not appended.
+        let short: Vec<_> = revisions[..1]
+            .iter()
+            .chain(&revisions[2..])
+            .cloned()
+            .collect();
+        assert_eq!(slot(&short, "user:a:3"), Err(1));
+        assert_eq!(slot(&short, "user:a:9"), Ok(1));
+        // Dense numbers: found where they are expected.
+        let dense: Vec<_> = (1..=4).map(|n| Arc::new(revision("user:a", n))).collect();
+        assert_eq!(slot(&dense, "user:a:3"), Ok(2));
+        assert_eq!(slot(&dense, "user:a:5"), Err(4));
+        assert_eq!(slot(&dense, "user:a:x"), Err(0));
     }
 
     #[tokio::test]
