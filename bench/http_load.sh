@@ -2,28 +2,28 @@
 # HTTP load benchmark of the game example (issue 4): wrk against `examples/game` on this machine.
 #
 # Usage:
-#   bench/http_load.sh                                  # the full run (about 4 minutes)
+#   bench/http_load.sh                                  # the full run (about 5 minutes)
 #   DURATION=2s SEED=2000 bench/http_load.sh            # a quick check that everything works
 #   BACKENDS=memory CONNECTIONS=64 OPS="read list" bench/http_load.sh
 #   BACKENDS="baseline memory" OPS="read update create" bench/http_load.sh
 #
 # What it does, for each backend (memory, then a SQLite file in a temporary directory):
 #   1. builds `examples/game`, `examples/seed` and `examples/bench_baseline` with --release (once),
-#   2. starts the game example on a free port (SPECSTAR_ADDR=127.0.0.1:0),
-#   3. seeds SEED characters through POST /character (examples/seed.rs; level = i % 500),
-#   4. runs wrk with bench/<op>.lua for every op and every concurrency, DURATION each:
+#   2. for every op: starts the game example on a free port (SPECSTAR_ADDR=127.0.0.1:0) with an
+#      empty store, seeds SEED characters through POST /character (examples/seed.rs;
+#      level = i % 500), then runs wrk with bench/<op>.lua at every concurrency, DURATION each:
 #        list    GET /character?qb=QB["level"] == N&limit=20   (indexed; 20 of 10 000 match)
 #        read    GET /character/{id}
 #        update  PUT /character/{id}   (a new revision each time)
 #        create  POST /character
-#   5. stops the server with SIGTERM,
+#      and stops the server with SIGTERM, so each op starts from the same seeded store;
+#   3. prints one table: requests/s, p50 and p99 latency, non-2xx answers, socket errors, and
+#      the issue's target for that line.
+#
 # The backend `baseline` (not run by default) is `examples/bench_baseline`: the issue's reference
 # point, a bare axum server over a `Mutex<HashMap>` answering the same create, read and update
 # requests (it has no list route, so `list` is skipped for it). Run it beside the others to see
 # how fast this machine is compared with the one the issue's reference figures came from.
-#
-# then prints one table: requests/s, p50 and p99 latency, non-2xx answers, socket errors, and
-# the issue's target for that line.
 #
 # Settings (environment): DURATION (10s), SEED (10000), CONNECTIONS ("16 64"), THREADS (wrk
 # threads, 2), BACKENDS ("memory sqlite"), OPS ("list read update create"),
@@ -86,6 +86,23 @@ target() {
   esac
 }
 
+# Start `$1` (a server binary) on a free port with backend URL `$2`; sets SERVER_PID and BASE.
+start_server() {
+  local server="$1" url="$2" log="$WORK/server.log"
+  SPECSTAR_ADDR=127.0.0.1:0 SPECSTAR_BACKEND="$url" "$server" >"$log" 2>&1 &
+  SERVER_PID=$!
+  BASE=""
+  for _ in $(seq 1 300); do
+    BASE="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$log" | head -n1 || true)"
+    [[ -n "$BASE" ]] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "the server did not start:" >&2
+  cat "$log" >&2
+  exit 1
+}
+
 ROWS="$WORK/rows"
 : >"$ROWS"
 for backend in $BACKENDS; do
@@ -95,41 +112,31 @@ for backend in $BACKENDS; do
     baseline) url="" server="$BASELINE" ;;
     *) echo "unknown backend $backend (memory, sqlite or baseline)" >&2; exit 1 ;;
   esac
-  rm -f "$WORK"/bench.db*
-  log="$WORK/server-$backend.log"
-  echo "== $backend: starting $(basename "$server")" >&2
-  SPECSTAR_ADDR=127.0.0.1:0 SPECSTAR_BACKEND="$url" "$server" >"$log" 2>&1 &
-  SERVER_PID=$!
-  base=""
-  for _ in $(seq 1 300); do
-    base="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$log" | head -n1 || true)"
-    [[ -n "$base" ]] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$log" >&2; exit 1; }
-    sleep 0.1
-  done
-  [[ -n "$base" ]] || { echo "the server did not start:" >&2; cat "$log" >&2; exit 1; }
-
-  echo "== $backend: seeding $SEED characters at $base" >&2
-  export BENCH_IDS="$WORK/ids-$backend.txt"
-  "$SEEDER" "$base" "$SEED" "$BENCH_IDS" >&2
-  if [[ "$backend" != baseline ]]; then
-    matched="$(curl -sfG "$base/character/count" --data-urlencode 'qb=QB["level"] == 42')"
-    echo "== $backend: the list query matches $matched of $SEED (returns at most 20)" >&2
-  fi
-
-  # op by op (create last, so list and read see exactly the seeded characters)
+  # Every op starts from the same state, a fresh server holding exactly the seeded characters,
+  # so no line depends on how much an earlier line wrote (an update run alone adds hundreds of
+  # thousands of revisions). Its two concurrencies run one after the other on that server.
   for op in $OPS; do
     [[ "$backend" == baseline && "$op" == list ]] && continue
+    rm -f "$WORK"/bench.db*
+    echo "== $backend/$op: starting $(basename "$server")" >&2
+    start_server "$server" "$url"
+    echo "== $backend/$op: seeding $SEED characters at $BASE" >&2
+    export BENCH_IDS="$WORK/ids-$backend.txt"
+    "$SEEDER" "$BASE" "$SEED" "$BENCH_IDS" >&2
+    if [[ "$op" == list ]]; then
+      matched="$(curl -sfG "$BASE/character/count" --data-urlencode 'qb=QB["level"] == 42')"
+      echo "== $backend: the list query matches $matched of $SEED (returns at most 20)" >&2
+    fi
     for conns in $CONNECTIONS; do
       echo "== $backend: $op, $conns connections, $DURATION" >&2
       result="$(wrk -t"$THREADS" -c"$conns" -d"$DURATION" --timeout 10s \
-        -s "$BENCH_DIR/$op.lua" "$base" | grep '^RESULT' || true)"
+        -s "$BENCH_DIR/$op.lua" "$BASE" | grep '^RESULT' || true)"
       [[ -n "$result" ]] || { echo "wrk printed no result for $op" >&2; exit 1; }
       read -r _ rps p50 p99 non2xx errors <<<"$result"
       echo "$backend $op $conns $rps $p50 $p99 $non2xx $errors $(target "$backend" "$op")" >>"$ROWS"
     done
+    stop_server
   done
-  stop_server
 done
 
 echo
