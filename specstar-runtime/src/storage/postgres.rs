@@ -477,6 +477,16 @@ impl SqlTx for PgTx {
             .transpose()
             .map_err(db_error(self.action.clone()))
     }
+
+    /// Never called: PostgreSQL searches through its GIN index and has no index table
+    /// (`TableNames::index_values` is `None`).
+    async fn delete_index_rows(&mut self, table: &str, _: &str, _: &str, _: &str) -> Result<()> {
+        Err(Error::Storage {
+            backend: BACKEND,
+            message: format!("{}: PostgreSQL has no index table {table}", self.action),
+            source: None,
+        })
+    }
 }
 
 #[async_trait::async_trait]

@@ -8,7 +8,8 @@
 //! 3. replace the resource's unique entries: `INSERT … ON CONFLICT DO NOTHING` into a table whose
 //!    primary key is `(model, field, value)`, so the *database* refuses a second holder even
 //!    across processes; no row inserted → look up the holder → `Error::UniqueViolation`;
-//! 4. on SQLite, replace the resource's rows in the index table (see [`super::sqlite`]).
+//! 4. on SQLite, replace the resource's rows in the index table (see [`super::sqlite`]); the old
+//!    rows are found from the stored meta, so they are deleted before step 1.
 //!
 //! A new resource skips the deletes of steps 3 and 4 (it holds nothing yet). Any error rolls
 //! the whole transaction back (the caller does that), so nothing is written.
@@ -30,6 +31,15 @@ pub(crate) trait SqlTx: Send {
     async fn execute(&mut self, statement: Statement) -> Result<u64>;
     /// The first column of the first row, as text, if any row.
     async fn fetch_text(&mut self, statement: Statement) -> Result<Option<String>>;
+    /// Delete the rows of the index table `index_table` (SQLite's; see [`super::sqlite`]) that
+    /// the meta of `resource_id` stored in `metas` holds.
+    async fn delete_index_rows(
+        &mut self,
+        index_table: &str,
+        metas: &str,
+        model: &str,
+        resource_id: &str,
+    ) -> Result<()>;
 }
 
 /// The (already quoted) table names of one store.
@@ -216,6 +226,15 @@ pub(crate) async fn apply_commit(
     };
     let text = |s: &str| Bind::Text(s.to_owned());
 
+    // 0. The index rows of the meta being replaced, found from that meta, so before step 1.
+    //    Should the compare-and-set fail, the caller rolls this back with the rest.
+    if commit.expected_current.is_some()
+        && let Some(index_table) = &tables.index_values
+    {
+        tx.delete_index_rows(index_table, &tables.metas, model, &id)
+            .await?;
+    }
+
     // 1. Compare-and-set of the meta.
     if tx.execute(steps.meta().finish(d)).await? == 0 {
         return Err(match &commit.expected_current {
@@ -295,12 +314,7 @@ pub(crate) async fn apply_commit(
         }
     }
 
-    // 4. Index rows.
-    if let Some(index_table) = &tables.index_values
-        && let Some(clear) = steps.clear(index_table)
-    {
-        tx.execute(clear.finish(d)).await?;
-    }
+    // 4. Index rows (the old ones went at step 0).
     if let Some(rows) = steps.index_rows() {
         tx.execute(rows.finish(d)).await?;
     }
@@ -395,23 +409,32 @@ pub(crate) async fn purge(
     model: &str,
     resource_id: &str,
 ) -> Result<()> {
-    let tables = [
-        Some(&tables.metas),
-        Some(&tables.revisions),
-        Some(&tables.unique),
-        tables.index_values.as_ref(),
-    ];
-    for table in tables.into_iter().flatten() {
-        tx.execute(
-            Frag::new()
-                .sql(format!("DELETE FROM {table} WHERE model = "))
-                .bind(Bind::Text(model.to_owned()))
-                .sql(" AND resource_id = ")
-                .bind(Bind::Text(resource_id.to_owned()))
-                .finish(d),
-        )
-        .await?;
+    // The index rows first: they are found from the meta.
+    if let Some(index_table) = &tables.index_values {
+        tx.delete_index_rows(index_table, &tables.metas, model, resource_id)
+            .await?;
     }
+    let delete = |table: &str| {
+        Frag::new()
+            .sql(format!("DELETE FROM {table} WHERE model = "))
+            .bind(Bind::Text(model.to_owned()))
+            .sql(" AND ")
+    };
+    let resource = || {
+        Frag::new()
+            .sql("resource_id = ")
+            .bind(Bind::Text(resource_id.to_owned()))
+    };
+    tx.execute(delete(&tables.metas).frag(resource()).finish(d))
+        .await?;
+    tx.execute(
+        delete(&tables.revisions)
+            .frag(d.revisions_of(resource_id))
+            .finish(d),
+    )
+    .await?;
+    tx.execute(delete(&tables.unique).frag(resource()).finish(d))
+        .await?;
     Ok(())
 }
 

@@ -342,6 +342,14 @@ pub(crate) trait Dialect: Send + Sync {
 
     /// `LIMIT … OFFSET …`.
     fn limit_offset(&self, limit: Option<usize>, offset: usize) -> Frag;
+
+    /// The condition picking the rows of resource `resource_id` in the revisions table (the
+    /// model is tested separately).
+    fn revisions_of(&self, resource_id: &str) -> Frag {
+        Frag::new()
+            .sql("resource_id = ")
+            .bind(Bind::Text(resource_id.to_owned()))
+    }
 }
 
 /// "The value at `path` is a scalar equal to `v`" from the dialect's type test and comparisons

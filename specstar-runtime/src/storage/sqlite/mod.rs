@@ -5,9 +5,9 @@
 //! | table | columns | keys |
 //! |---|---|---|
 //! | `{p}metas` | `model`, `resource_id`, every meta field as a real column (times as wire-format text, `is_deleted` 0/1), `indexed_data` (JSON text) | `PRIMARY KEY (model, resource_id)`, index `(model, created_time, resource_id)` |
-//! | `{p}revisions` | `seq` (insertion order), `revision_id`, `model`, `resource_id`, `info` (the `RevisionInfo` as JSON), `data` (payload bytes) | `seq INTEGER PRIMARY KEY`, `revision_id UNIQUE`, index `(model, resource_id, seq)` |
+//! | `{p}revisions` | `seq` (insertion order), `revision_id`, `model`, `resource_id`, `info` (the `RevisionInfo` as JSON), `data` (payload bytes) | `seq INTEGER PRIMARY KEY`, `revision_id UNIQUE` (a resource's revisions are a range of it: `{resource_id}:{n}`) |
 //! | `{p}unique_values` | `model`, `field`, `value` (canonical JSON text), `resource_id` | `PRIMARY KEY (model, field, value)`, index `(model, resource_id)` |
-//! | `{p}index_values` | `model`, `path`, `tag`, `value`, `kind`, `resource_id`: one row per scalar indexed value (see `storage::sql::sqlite`) | `PRIMARY KEY (model, path, tag, value, kind, resource_id)` `WITHOUT ROWID`, index `(model, resource_id)` |
+//! | `{p}index_values` | `model`, `path`, `tag`, `value`, `kind`, `resource_id`: one row per scalar indexed value (see `storage::sql::sqlite`) | `PRIMARY KEY (model, path, tag, value, kind, resource_id)` `WITHOUT ROWID` (a resource's rows are deleted by their keys, derived from its stored meta) |
 //!
 //! `unique_values` holds one row per unique field with a non-null value of each non-deleted
 //! resource; the primary key makes the database refuse a second holder, so two processes writing
@@ -310,10 +310,9 @@ async fn create_tables(writer: &Writer, t: &TableNames) -> Result<()> {
                 data BLOB NOT NULL
             )"
         ),
-        format!(
-            "CREATE INDEX IF NOT EXISTS \"{}_by_resource\" ON {r} (model, resource_id, seq)",
-            raw(r)
-        ),
+        // A resource's revisions are read through the `revision_id` key (see
+        // `sql::sqlite::revision_range`); files from before that have this index.
+        format!("DROP INDEX IF EXISTS \"{}_by_resource\"", raw(r)),
         format!(
             "CREATE TABLE IF NOT EXISTS {u} (
                 model TEXT NOT NULL,
@@ -339,10 +338,9 @@ async fn create_tables(writer: &Writer, t: &TableNames) -> Result<()> {
                 PRIMARY KEY (model, path, tag, value, kind, resource_id)
             ) WITHOUT ROWID"
         ),
-        format!(
-            "CREATE INDEX IF NOT EXISTS \"{}_by_resource\" ON {iv} (model, resource_id)",
-            raw(iv)
-        ),
+        // A resource's index rows are deleted by their keys (see
+        // `sql::sqlite::delete_index_row`); files from before that have this index.
+        format!("DROP INDEX IF EXISTS \"{}_by_resource\"", raw(iv)),
     ];
     statements.extend(planner_statistics(t));
     writer
@@ -383,7 +381,6 @@ fn planner_statistics(t: &TableNames) -> Vec<String> {
         ),
         (m.clone(), format!("{m}_by_created"), "1000000 1000000 1 1"),
         (r.clone(), format!("sqlite_autoindex_{r}_1"), "5000000 1"),
-        (r.clone(), format!("{r}_by_resource"), "5000000 5000000 5 1"),
         (
             u.clone(),
             format!("sqlite_autoindex_{u}_1"),
@@ -397,11 +394,6 @@ fn planner_statistics(t: &TableNames) -> Vec<String> {
             iv.clone(),
             iv.clone(),
             "10000000 10000000 1000000 500000 10 10 1",
-        ));
-        seeds.push((
-            iv.clone(),
-            format!("{iv}_by_resource"),
-            "10000000 10000000 10",
         ));
     }
     let mut statements = vec!["ANALYZE sqlite_schema".to_owned()];

@@ -31,6 +31,7 @@ use crate::storage::StoredRevision;
 use crate::storage::sql::Statement;
 use crate::storage::sql::commit::TableNames;
 use crate::storage::sql::meta_row::{META_COLUMNS, MetaRow};
+use crate::storage::sql::sqlite::revision_range;
 
 /// SQLite VM steps a search may take on the caller's thread before it is interrupted and run
 /// on the blocking pool instead (SQLite checks the budget every this many steps).
@@ -107,7 +108,8 @@ impl Statements {
                 t.revisions
             ),
             revisions: format!(
-                "SELECT revision_id, info FROM {} WHERE model = ?1 AND resource_id = ?2 ORDER BY seq",
+                "SELECT revision_id, info FROM {} WHERE revision_id > ?3 AND revision_id < ?4 \
+                 AND model = ?1 AND resource_id = ?2 ORDER BY seq",
                 t.revisions
             ),
             // `rarray` would need the array extension; a fixed-size IN list (unused slots
@@ -295,8 +297,9 @@ impl Reader {
         let rows = self.with(
             || format!("list revisions of {model} `{resource_id}`"),
             |conn| {
+                let (low, high) = revision_range(resource_id);
                 conn.prepare_cached(&self.sql.revisions)?
-                    .query_map((model, resource_id), |row| {
+                    .query_map((model, resource_id, low, high), |row| {
                         Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
                     })?
                     .collect::<rusqlite::Result<Vec<_>>>()

@@ -278,3 +278,176 @@ async fn searches_over_budget_are_rerun_and_complete() {
         "a scan of {n} rows should exceed the budget"
     );
 }
+
+static TAGGED: ResourceDescriptor = ResourceDescriptor {
+    name: "tagged",
+    type_name: "Tagged",
+    description: None,
+    indexes: &[
+        IndexSpec {
+            path: "name",
+            kind: IndexKind::Any,
+            unique: false,
+            nullable: true,
+            list: false,
+        },
+        IndexSpec {
+            path: "tags",
+            kind: IndexKind::Any,
+            unique: false,
+            nullable: true,
+            list: true,
+        },
+    ],
+    refs: &[],
+    display_name: None,
+    default_status: None,
+    encoding: None,
+    version: None,
+};
+
+/// A commit writing revision `n` of `id` with these indexed values (a create when `n == 1`).
+fn write(id: &str, n: u64, indexed: serde_json::Value, deleted: bool) -> Commit {
+    let mut commit = create(id, "");
+    commit.meta.indexed_data = indexed.as_object().cloned().unwrap_or_default();
+    commit.meta.is_deleted = deleted;
+    commit.meta.total_revision_count = n;
+    if let Some(revision) = &mut commit.revision {
+        revision.info.revision_id = format!("{id}:{n}");
+        commit.meta.mirror_revision(&revision.info);
+    }
+    if n > 1 {
+        commit.expected_current = Some(format!("{id}:{}", n - 1));
+    }
+    commit
+}
+
+/// The index table holds exactly the rows the stored metas derive, after updates that change,
+/// keep, add and drop indexed values of every type (lists with duplicates such as `[1, 1.0]`
+/// included), deletes, purges and a failed compare-and-set (whose deletes must roll back).
+#[tokio::test]
+async fn index_rows_follow_the_metas_through_updates_and_purges() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("i.db");
+    let store = SqliteStore::open(SqliteOptions::file(&path)).await.unwrap();
+    store.register_model(&TAGGED).await.unwrap();
+    let values = [
+        json!({"name": "a", "tags": ["x", 1, 1.0, true]}),
+        json!({"name": 7, "tags": [2.5, "x", false, null, {"o": 1}]}),
+        json!({"name": 7, "tags": ["x", 1, 1.0, true]}),
+        json!({"name": 9_007_199_254_740_993_i64, "tags": []}),
+        json!({"name": true}),
+        json!({"name": "a", "tags": ["y", "y", 18_446_744_073_709_551_615_u64]}),
+        json!({"name": null, "tags": "not a list"}),
+    ];
+    for r in 0..4 {
+        let id = format!("tagged:{r}");
+        store
+            .commit("tagged", write(&id, 1, values[r].clone(), false))
+            .await
+            .unwrap();
+        for n in 2..=6u64 {
+            let next = values[(r + n as usize) % values.len()].clone();
+            let commit = write(&id, n, next, n == 4);
+            store.commit("tagged", commit).await.unwrap();
+        }
+    }
+    // A lost compare-and-set: nothing of it stays, the index rows of tagged:0 included.
+    let stale = write("tagged:0", 3, json!({"name": "zzz"}), false);
+    let lost = store.commit("tagged", stale).await;
+    assert!(matches!(lost, Err(Error::Conflict { .. })), "{lost:?}");
+    store.purge("tagged", "tagged:1").await.unwrap();
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let derived =
+        super::sql::sqlite::index_select(&super::sql::sqlite::IndexSource::Table("metas"))
+            .finish(&super::sql::sqlite::Sqlite::default());
+    let count = |sql: &str| -> i64 {
+        conn.query_row(&format!("SELECT count(*) FROM ({sql})"), [], |row| {
+            row.get(0)
+        })
+        .unwrap()
+    };
+    // The derived rows are a compound select: wrapped, so EXCEPT applies to all of it.
+    let derived = format!("SELECT * FROM ({})", derived.sql);
+    let stored = "SELECT model, resource_id, path, tag, value, kind FROM index_values";
+    let missing = count(&format!("{derived} EXCEPT {stored}"));
+    let extra = count(&format!("{stored} EXCEPT {derived}"));
+    assert_eq!((missing, extra), (0, 0), "index rows missing / stale");
+    let rows = count(stored);
+    assert!(rows >= 6, "the test wrote only {rows} index rows");
+    assert_eq!(
+        count("SELECT 1 FROM index_values WHERE resource_id = 'tagged:1'"),
+        0,
+        "a purged resource keeps no index rows"
+    );
+    assert_eq!(
+        count("SELECT 1 FROM index_values WHERE value = 'zzz'"),
+        0,
+        "the lost write left no rows"
+    );
+}
+
+/// A resource's revisions are a range of the `revision_id` key; a resource whose id extends
+/// another's (`x` and `x:1`) keeps its own.
+#[tokio::test]
+async fn revisions_of_a_resource_whose_id_extends_another_stay_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(SqliteOptions::file(dir.path().join("r.db")))
+        .await
+        .unwrap();
+    store.register_model(&TAGGED).await.unwrap();
+    for id in ["tagged:x", "tagged:x:1"] {
+        for n in 1..=2 {
+            let commit = write(id, n, json!({"name": id}), false);
+            store.commit("tagged", commit).await.unwrap();
+        }
+    }
+    let ids = |infos: Vec<RevisionInfo>| -> Vec<String> {
+        infos.into_iter().map(|info| info.revision_id).collect()
+    };
+    let listed = store.list_revisions("tagged", "tagged:x").await.unwrap();
+    assert_eq!(ids(listed), ["tagged:x:1", "tagged:x:2"]);
+    store.purge("tagged", "tagged:x").await.unwrap();
+    let other = store.list_revisions("tagged", "tagged:x:1").await.unwrap();
+    assert_eq!(ids(other), ["tagged:x:1:1", "tagged:x:1:2"]);
+    assert!(
+        store
+            .list_revisions("tagged", "tagged:x")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// A file from before the by-resource indexes were dropped loses them at open (they only
+/// slowed every write down).
+#[tokio::test]
+async fn indexes_of_older_files_that_nothing_reads_are_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let store = SqliteStore::open(SqliteOptions::file(&path)).await.unwrap();
+    store.register_model(&TAGGED).await.unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "CREATE INDEX revisions_by_resource ON revisions (model, resource_id, seq); \
+         CREATE INDEX index_values_by_resource ON index_values (model, resource_id);",
+    )
+    .unwrap();
+    let by_resource = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' \
+             AND name IN ('revisions_by_resource', 'index_values_by_resource')",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(by_resource(&conn), 2);
+    drop(conn);
+    let store = SqliteStore::open(SqliteOptions::file(&path)).await.unwrap();
+    store.register_model(&TAGGED).await.unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    assert_eq!(by_resource(&conn), 0);
+}

@@ -66,6 +66,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rusqlite::Connection;
+use rusqlite::types::Value as SqlValue;
 use tokio::sync::{mpsc, oneshot};
 
 use super::BACKEND;
@@ -73,6 +74,7 @@ use super::connection::{DatabaseFile, Role, bind};
 use crate::model::{Error, Result};
 use crate::resource::ResourceDescriptor;
 use crate::storage::sql::commit::{self, SqlTx, TableNames};
+use crate::storage::sql::sqlite::IndexSource;
 use crate::storage::sql::{self, Bind, Statement};
 use crate::storage::{Commit, ImportMode, ImportOutcome, ImportedResource};
 
@@ -556,5 +558,45 @@ impl SqlTx for WriteConn<'_> {
             Some(row) => row.get::<_, Option<String>>(0).map_err(self.error()),
             None => Ok(None),
         }
+    }
+
+    async fn delete_index_rows(
+        &mut self,
+        index_table: &str,
+        metas: &str,
+        model: &str,
+        resource_id: &str,
+    ) -> Result<()> {
+        let source = IndexSource::Stored {
+            metas,
+            model,
+            resource_id,
+        };
+        let select = sql::sqlite::index_select(&source).finish(&sql::sqlite::Sqlite::default());
+        // The keys as SQLite typed them (an integer stays an integer, a real a real), so each
+        // delete matches its row exactly.
+        let keys = {
+            let mut prepared = self.prepare(&select)?;
+            let mut rows = prepared.raw_query();
+            let mut keys = Vec::new();
+            while let Some(row) = rows.next().map_err(self.error())? {
+                let key = (0..6)
+                    .map(|i| row.get::<_, SqlValue>(i))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(self.error())?;
+                keys.push(key);
+            }
+            keys
+        };
+        let mut delete = self
+            .conn
+            .prepare_cached(&sql::sqlite::delete_index_row(index_table))
+            .map_err(self.error())?;
+        for key in keys {
+            delete
+                .execute(rusqlite::params_from_iter(key))
+                .map_err(self.error())?;
+        }
+        Ok(())
     }
 }
