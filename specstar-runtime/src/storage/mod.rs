@@ -19,6 +19,8 @@ mod unique;
 
 pub use import::{ImportMode, ImportOutcome, ImportedResource};
 
+use std::sync::Arc;
+
 use crate::model::{ResourceMeta, Result, RevisionInfo};
 use crate::query::Query;
 use crate::resource::ResourceDescriptor;
@@ -84,6 +86,18 @@ pub trait ResourceStore: Send + Sync + 'static {
         };
         let revision = self.load_revision(model, &meta.current_revision_id).await?;
         Ok(Some((meta, revision)))
+    }
+
+    /// [`load_current`](Self::load_current) behind shared pointers. A store that keeps its
+    /// data in memory hands out references to what it holds instead of copies (an update only
+    /// reads the meta and the current revision's hash); the default wraps `load_current`.
+    async fn load_current_shared(
+        &self,
+        model: &str,
+        resource_id: &str,
+    ) -> Result<Option<(Arc<ResourceMeta>, Option<Arc<StoredRevision>>)>> {
+        let found = self.load_current(model, resource_id).await?;
+        Ok(found.map(|(meta, revision)| (Arc::new(meta), revision.map(Arc::new))))
     }
 
     /// The stored revisions among `revision_ids` (missing ones are left out, order is not

@@ -243,11 +243,11 @@ impl ModelHandle {
         &self,
         id: &str,
         include_deleted: bool,
-    ) -> Result<(ResourceMeta, StoredRevision)> {
+    ) -> Result<(Arc<ResourceMeta>, Arc<StoredRevision>)> {
         let (meta, revision) = self
             .app
             .store
-            .load_current(self.name(), id)
+            .load_current_shared(self.name(), id)
             .await?
             .ok_or_else(|| self.not_found(id))?;
         if meta.is_deleted && !include_deleted {

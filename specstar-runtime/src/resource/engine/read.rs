@@ -1,5 +1,7 @@
 //! Reads: get, get_meta, list_revisions, revision_list, search, search_metas, count.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::ModelHandle;
@@ -44,15 +46,16 @@ impl ModelHandle {
                     if meta.is_deleted && !options.include_deleted {
                         return Err(self.deleted(id));
                     }
-                    (meta, self.revision(id, revision_id).await?)
+                    let revision = self.revision(id, revision_id).await?;
+                    (Arc::new(meta), Arc::new(revision))
                 }
                 // The common read: meta and current revision in one store read.
                 None => self.meta_and_current(id, options.include_deleted).await?,
             };
             Ok(Resource {
                 data: self.decode(&revision)?,
-                info: revision.info,
-                meta,
+                info: Arc::unwrap_or_clone(revision).info,
+                meta: Arc::unwrap_or_clone(meta),
             })
         }
         .await;

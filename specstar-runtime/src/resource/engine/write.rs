@@ -1,5 +1,7 @@
 //! Data writes: create, update, patch, modify.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::scope::{Parts, Written};
@@ -189,8 +191,8 @@ impl ModelHandle {
             if prepared.hash == current.info.data_hash {
                 // Same bytes, so the same data as the current revision.
                 return Ok(Written {
-                    info: current.info,
-                    meta: Some(meta),
+                    info: current.info.clone(),
+                    meta: Some(Arc::unwrap_or_clone(meta)),
                     data: prepared.value,
                 });
             }
@@ -243,7 +245,7 @@ impl ModelHandle {
             {
                 // Point the meta back at the previous revision; keep the count so that the
                 // orphaned revision's number is never reused.
-                let mut previous = meta;
+                let mut previous = Arc::unwrap_or_clone(meta);
                 previous.total_revision_count = n;
                 self.compensate(Commit {
                     expected_current: Some(info.revision_id.clone()),
@@ -350,8 +352,8 @@ impl ModelHandle {
             let data_changed = prepared.hash != current.info.data_hash;
             if !data_changed && status == current_status {
                 return Ok(Written {
-                    info: current.info,
-                    meta: Some(meta),
+                    info: current.info.clone(),
+                    meta: Some(Arc::unwrap_or_clone(meta)),
                     data: current_data,
                 });
             }
@@ -396,8 +398,8 @@ impl ModelHandle {
             {
                 self.compensate(Commit {
                     expected_current: Some(info.revision_id.clone()),
-                    meta,
-                    revision: Some(current),
+                    meta: Arc::unwrap_or_clone(meta),
+                    revision: Some(Arc::unwrap_or_clone(current)),
                     replace_revision: true,
                 })
                 .await;

@@ -278,24 +278,32 @@ impl ResourceStore for MemoryStore {
         Ok(revision.map(|revision| (*revision).clone()))
     }
 
-    /// Both under one read lock, so the pair is consistent and the lock is taken once; the
-    /// copies are made after it is released.
+    /// Copies of what [`load_current_shared`](ResourceStore::load_current_shared) returns,
+    /// made after the lock is released.
     async fn load_current(
         &self,
         model: &str,
         resource_id: &str,
     ) -> Result<Option<(ResourceMeta, Option<StoredRevision>)>> {
-        let table = self.table(model)?;
-        let found = {
-            let table = table.read();
-            table.metas.get(resource_id).map(|meta| {
-                let revision = table.revision(&meta.current_revision_id).cloned();
-                (meta.clone(), revision)
-            })
-        };
+        let found = self.load_current_shared(model, resource_id).await?;
         Ok(found.map(|(meta, revision)| {
-            let revision = revision.map(|revision| (*revision).clone());
-            ((*meta).clone(), revision)
+            let revision = revision.map(Arc::unwrap_or_clone);
+            (Arc::unwrap_or_clone(meta), revision)
+        }))
+    }
+
+    /// Both under one read lock, so the pair is consistent and the lock is taken once; no
+    /// copies, only reference counts.
+    async fn load_current_shared(
+        &self,
+        model: &str,
+        resource_id: &str,
+    ) -> Result<Option<(Arc<ResourceMeta>, Option<Arc<StoredRevision>>)>> {
+        let table = self.table(model)?;
+        let table = table.read();
+        Ok(table.metas.get(resource_id).map(|meta| {
+            let revision = table.revision(&meta.current_revision_id).cloned();
+            (meta.clone(), revision)
         }))
     }
 
