@@ -174,7 +174,9 @@ pub(crate) fn index_rows(index_table: &str, source: IndexSource<'_>) -> Frag {
 /// A resource's old rows are deleted one key at a time, from the rows its stored meta derives
 /// ([`IndexSource::Stored`]), rather than through an index on `(model, resource_id)`: that index
 /// was a random B-tree insert on every create, and SQLite does not seek the primary key for a
-/// `(…) IN (SELECT …)` of all six columns.
+/// `(…) IN (SELECT …)` of all six columns. It relies on the stored rows being exactly what
+/// [`index_select`] derives from the stored metas: a change to that derivation must rebuild the
+/// table (drop it; the store backfills it at open), or old rows would no longer be found.
 pub(crate) fn delete_index_row(index_table: &str) -> String {
     format!(
         "DELETE FROM {index_table} WHERE model = ?1 AND resource_id = ?2 AND path = ?3 \
