@@ -101,12 +101,47 @@ pub(crate) type HashSet<K> = std::collections::HashSet<K, foldhash::fast::Random
 /// lock by a reference count and clones the meta after releasing it.
 pub(crate) type MetaMap = HashMap<String, Arc<ResourceMeta>>;
 
+/// The values of a meta's `indexed_data` for the index paths, asked in the descriptor's order.
+/// `indexing::extract` writes them in that order, so each is usually the next entry: walking
+/// the entries skips hashing the path and probing the map's table, which for the replaced meta
+/// of an update (cold in the cache) was most of the cost of an index update. A path out of
+/// order or absent falls back to a keyed lookup.
+struct InOrder<'a> {
+    data: &'a serde_json::Map<String, Value>,
+    entries: serde_json::map::Iter<'a>,
+    next: Option<(&'a String, &'a Value)>,
+}
+
+impl<'a> InOrder<'a> {
+    fn new(data: &'a serde_json::Map<String, Value>) -> Self {
+        let mut entries = data.iter();
+        let next = entries.next();
+        InOrder {
+            data,
+            entries,
+            next,
+        }
+    }
+
+    fn get(&mut self, path: &str) -> Option<&'a Value> {
+        match self.next {
+            Some((key, value)) if key == path => {
+                self.next = self.entries.next();
+                Some(value)
+            }
+            _ => self.data.get(path),
+        }
+    }
+}
+
 /// One model's secondary indexes. Each resource id is allocated once ([`Arc<str>`]) and shared
 /// by every entry that names it.
 #[derive(Debug, Default)]
 pub(crate) struct Indexes {
     /// Indexed path → value key → ids of the resources (deleted or not) holding that value.
-    by_path: HashMap<&'static str, BTreeMap<IndexKey, Holders>>,
+    /// In the descriptor's order, the order in which `indexing::extract` writes
+    /// `indexed_data` (see [`InOrder`]).
+    by_path: Vec<(&'static str, BTreeMap<IndexKey, Holders>)>,
     live: HashSet<Arc<str>>,
     deleted: HashSet<Arc<str>>,
 }
@@ -196,8 +231,9 @@ impl Indexes {
     /// Records `meta` (call after [`Indexes::remove`] of its previous version).
     pub(crate) fn insert(&mut self, meta: &ResourceMeta) {
         let id = self.shared_id(&meta.resource_id);
+        let mut values = InOrder::new(&meta.indexed_data);
         for (path, map) in &mut self.by_path {
-            if let Some(key) = meta.indexed_data.get(*path).and_then(IndexKey::of) {
+            if let Some(key) = values.get(path).and_then(IndexKey::of) {
                 add(map, key, &id);
             }
         }
@@ -213,8 +249,12 @@ impl Indexes {
     /// re-inserting every entry cost a commit more than the rest of it.
     pub(crate) fn replace(&mut self, old: &ResourceMeta, new: &ResourceMeta) {
         let id = self.shared_id(&new.resource_id);
+        let (mut old_values, mut new_values) = (
+            InOrder::new(&old.indexed_data),
+            InOrder::new(&new.indexed_data),
+        );
         for (path, map) in &mut self.by_path {
-            let (before, after) = (old.indexed_data.get(*path), new.indexed_data.get(*path));
+            let (before, after) = (old_values.get(path), new_values.get(path));
             if same_key(before, after) {
                 continue;
             }
@@ -239,8 +279,9 @@ impl Indexes {
     /// Forgets `meta` (the version currently stored).
     pub(crate) fn remove(&mut self, meta: &ResourceMeta) {
         let id = meta.resource_id.as_str();
+        let mut values = InOrder::new(&meta.indexed_data);
         for (path, map) in &mut self.by_path {
-            if let Some(key) = meta.indexed_data.get(*path).and_then(IndexKey::of) {
+            if let Some(key) = values.get(path).and_then(IndexKey::of) {
                 drop_holder(map, &key, id);
             }
         }
@@ -320,7 +361,7 @@ impl Indexes {
             },
             FieldPath::Meta(_) => None,
             FieldPath::Data(path) => {
-                let map = self.by_path.get(path.as_ref())?;
+                let (_, map) = self.by_path.iter().find(|(p, _)| *p == path.as_ref())?;
                 let ranges = key_ranges(*op, value)?;
                 let mut ids = HashSet::default();
                 for (low, high) in ranges {
@@ -406,4 +447,29 @@ fn key_ranges(op: Operator, value: &Value) -> Option<Vec<KeyRange>> {
         }
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn in_order_finds_every_path_whatever_the_order_of_the_entries() {
+        let paths = ["a", "b", "c", "d"];
+        let maps = [
+            json!({"a": 1, "b": 2, "c": 3, "d": 4}),
+            // Out of order, a key that is no path, missing paths.
+            json!({"d": 4, "x": 0, "b": 2, "a": 1}),
+            json!({"x": 0, "c": 3}),
+            json!({}),
+        ];
+        for map in maps {
+            let data = map.as_object().unwrap();
+            let mut values = InOrder::new(data);
+            for path in paths {
+                assert_eq!(values.get(path), data.get(path), "{path} in {map}");
+            }
+        }
+    }
 }
