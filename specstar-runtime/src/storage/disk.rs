@@ -109,7 +109,7 @@ impl ModelIndex {
     /// The metas a search has to evaluate: the indexes' candidates, or every meta.
     fn candidates(&self, query: &Query) -> Vec<&ResourceMeta> {
         self.indexes
-            .select(query, &self.metas)
+            .select(query, |id| self.metas.get(id).map(|meta| &**meta))
             .unwrap_or_else(|| self.metas.values().map(|meta| &**meta).collect())
     }
 }

@@ -289,23 +289,17 @@ impl Indexes {
         self.deleted.remove(id);
     }
 
-    /// A superset of the ids matching `condition`, or `None` when the indexes cannot narrow
-    /// it (scan everything). Uses the comparisons the indexes answer among the conjuncts of
-    /// the top-level `And` (nested `And`s flattened; or a lone comparison), and intersects
-    /// their candidate sets.
-    /// The metas of `metas` that the indexes narrow `query` to (a superset of its matches),
-    /// or `None` when they cannot narrow it (scan everything).
+    /// The metas (found by `meta_of`) that the indexes narrow `query` to: a superset of its
+    /// matches, or `None` when they cannot narrow it (scan everything). Uses the comparisons
+    /// the indexes answer among the conjuncts of the top-level `And` (nested `And`s flattened;
+    /// or a lone comparison), and intersects their candidate sets.
     pub(crate) fn select<'a>(
         &self,
         query: &Query,
-        metas: &'a MetaMap,
+        meta_of: impl Fn(&str) -> Option<&'a ResourceMeta>,
     ) -> Option<Vec<&'a ResourceMeta>> {
         let ids = self.candidates(query.condition.as_ref()?)?;
-        Some(
-            ids.into_iter()
-                .filter_map(|id| metas.get(id).map(|meta| &**meta))
-                .collect(),
-        )
+        Some(ids.into_iter().filter_map(meta_of).collect())
     }
 
     fn candidates(&self, condition: &Condition) -> Option<HashSet<&str>> {

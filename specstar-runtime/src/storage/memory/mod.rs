@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-use super::meta_index::{HashMap, Indexes, MetaMap};
+use super::meta_index::{HashMap, Indexes};
 
 use super::unique::{UniqueEntry, unique_entries};
 use super::{Commit, ImportMode, ImportOutcome, ImportedResource, ResourceStore, StoredRevision};
@@ -31,22 +31,38 @@ pub struct MemoryStore {
     models: RwLock<HashMap<String, Arc<RwLock<ModelTable>>>>,
 }
 
-/// One model's data. Metas and revisions are behind [`Arc`]s: a growing map or list moves
-/// pointers, not whole values, under the lock (see [`MetaMap`]), and a reader copies a
-/// reference under the lock and the value after it. Revisions live with their resource, so no
-/// map grows with every write.
+/// One model's data: one entry per resource, holding its meta and its revisions, so a read or
+/// a commit looks the resource up once (the map is large and cold in the cache: a lookup is
+/// mostly cache misses).
 struct ModelTable {
     descriptor: &'static ResourceDescriptor,
-    metas: MetaMap,
-    /// The revisions of each resource in number order (oldest first). A revision id is
-    /// `{resource_id}:{n}` (checked on every commit and import), so its resource is found from
-    /// the id alone, and the revision by a binary search on `n`.
-    revisions: HashMap<String, Vec<Arc<StoredRevision>>>,
+    resources: HashMap<String, Box<Stored>>,
     /// Unique index path → canonical key of the value (`unique::canonical_key`, shared with
     /// every other backend, so `1` and `1.0` conflict) → the non-deleted resource holding it.
-    unique: HashMap<&'static str, HashMap<String, String>>,
-    /// Secondary indexes over every meta (kept in step with `metas`).
+    unique: UniqueMap,
+    /// Secondary indexes over every meta (kept in step with `resources`).
     indexes: Indexes,
+}
+
+/// A resource: its meta and its revisions. Boxed, so that the growing map moves pointers, not
+/// entries, when it resizes under the lock (moving a few hundred thousand whole metas once
+/// stalled every request for hundreds of milliseconds). Meta and revisions are behind [`Arc`]s:
+/// a reader copies a reference under the lock and the value after it.
+struct Stored {
+    meta: Arc<ResourceMeta>,
+    /// In number order (oldest first). A revision id is `{resource_id}:{n}` (checked on every
+    /// commit and import), so its resource is found from the id alone, and the revision by its
+    /// number (see [`slot`]).
+    revisions: Vec<Arc<StoredRevision>>,
+}
+
+impl Stored {
+    /// The revision `revision_id` of this resource.
+    fn revision(&self, revision_id: &str) -> Option<&Arc<StoredRevision>> {
+        slot(&self.revisions, revision_id)
+            .ok()
+            .map(|at| &self.revisions[at])
+    }
 }
 
 impl MemoryStore {
@@ -81,118 +97,123 @@ impl ModelTable {
     /// The stored revision `revision_id` (`{resource_id}:{n}`).
     fn revision(&self, revision_id: &str) -> Option<&Arc<StoredRevision>> {
         let (resource_id, _) = revision_id.rsplit_once(':')?;
-        let revisions = self.revisions.get(resource_id)?;
-        slot(revisions, revision_id).ok().map(|at| &revisions[at])
+        self.resources.get(resource_id)?.revision(revision_id)
     }
 
-    /// `UniqueViolation` when another resource than `id` holds one of `entries`.
-    fn check_unique(&self, id: &str, entries: &[UniqueEntry]) -> Result<()> {
-        for UniqueEntry { field, key, value } in entries {
-            if let Some(holder) = self.unique.get(field).and_then(|m| m.get(key))
-                && holder != id
-            {
-                return Err(Error::UniqueViolation {
-                    resource: self.descriptor.name.to_owned(),
-                    field: (*field).to_owned(),
-                    value: value.clone(),
-                    conflicting_id: holder.clone(),
-                });
-            }
-        }
-        Ok(())
-    }
-
-    fn conflict(&self, id: &str, message: impl Into<String>) -> Error {
-        Error::Conflict {
-            resource: self.descriptor.name.to_owned(),
-            id: id.to_owned(),
-            message: message.into(),
-        }
+    fn meta(&self, id: &str) -> Option<&ResourceMeta> {
+        self.resources.get(id).map(|stored| &*stored.meta)
     }
 
     /// Apply `commit`; the meta it replaced, for the caller to drop once the lock is released.
     fn commit(&mut self, commit: Commit) -> Result<Option<Arc<ResourceMeta>>> {
+        let ModelTable {
+            descriptor,
+            resources,
+            unique,
+            indexes,
+        } = self;
+        let name = descriptor.name;
         let id = commit.meta.resource_id.clone();
-        let existing = self.metas.get(&id);
-        match (&commit.expected_current, existing) {
+        // The resource is looked up once, for the checks and the changes.
+        let existing = resources.get_mut(&id);
+        match (&commit.expected_current, existing.as_deref()) {
             (None, None) => {}
-            (None, Some(_)) => return Err(self.conflict(&id, "the resource already exists")),
-            (Some(_), None) => return Err(self.conflict(&id, "the resource no longer exists")),
-            (Some(expected), Some(meta)) if meta.current_revision_id != *expected => {
-                return Err(self.conflict(
+            (None, Some(_)) => return Err(conflict(name, &id, "the resource already exists")),
+            (Some(_), None) => return Err(conflict(name, &id, "the resource no longer exists")),
+            (Some(expected), Some(stored)) if stored.meta.current_revision_id != *expected => {
+                return Err(conflict(
+                    name,
                     &id,
                     format!(
                         "the current revision is `{}`, not `{expected}` (changed concurrently)",
-                        meta.current_revision_id
+                        stored.meta.current_revision_id
                     ),
                 ));
             }
-            (Some(_), Some(meta)) => {
+            (Some(_), Some(stored)) => {
                 // Only delete and restore change `is_deleted`, and they move nothing else. A
                 // write that moves the current revision or stores one was built from a meta
                 // read before a concurrent delete/restore: retrying is the only safe answer.
                 let moves_revision = commit.revision.is_some()
-                    || commit.meta.current_revision_id != meta.current_revision_id;
-                if moves_revision && commit.meta.is_deleted != meta.is_deleted {
-                    return Err(
-                        self.conflict(&id, "the resource was deleted or restored concurrently")
-                    );
+                    || commit.meta.current_revision_id != stored.meta.current_revision_id;
+                if moves_revision && commit.meta.is_deleted != stored.meta.is_deleted {
+                    return Err(conflict(
+                        name,
+                        &id,
+                        "the resource was deleted or restored concurrently",
+                    ));
                 }
             }
         }
         if let Some(revision) = &commit.revision {
             let rev_id = &revision.info.revision_id;
             if revision.info.resource_id != id {
-                return Err(self.conflict(&id, format!("revision `{rev_id}` belongs elsewhere")));
+                return Err(conflict(
+                    name,
+                    &id,
+                    format!("revision `{rev_id}` belongs elsewhere"),
+                ));
             }
             if !ids::is_revision_of(rev_id, &id) {
-                return Err(self.conflict(&id, format!("`{rev_id}` is not a revision id of it")));
+                return Err(conflict(
+                    name,
+                    &id,
+                    format!("`{rev_id}` is not a revision id of it"),
+                ));
             }
-            let stored = self.revision(rev_id).is_some();
+            let stored = existing
+                .as_deref()
+                .and_then(|stored| stored.revision(rev_id))
+                .is_some();
             if commit.replace_revision && !stored {
-                return Err(self.conflict(&id, format!("revision `{rev_id}` does not exist")));
+                return Err(conflict(
+                    name,
+                    &id,
+                    format!("revision `{rev_id}` does not exist"),
+                ));
             }
             if !commit.replace_revision && stored {
-                return Err(self.conflict(&id, format!("revision id `{rev_id}` is already used")));
+                return Err(conflict(
+                    name,
+                    &id,
+                    format!("revision id `{rev_id}` is already used"),
+                ));
             }
         }
 
-        let new_entries = unique_entries(self.descriptor, &commit.meta);
-        self.check_unique(&id, &new_entries)?;
+        let new_entries = unique_entries(descriptor, &commit.meta);
+        check_unique(unique, name, &id, &new_entries)?;
 
         // Every check passed: apply.
-        if let Some(old) = self.metas.get(&id) {
-            for UniqueEntry { field, key, .. } in unique_entries(self.descriptor, old) {
-                if let Some(map) = self.unique.get_mut(field)
-                    && map.get(&key) == Some(&id)
-                {
-                    map.remove(&key);
-                }
-            }
+        if let Some(old) = existing.as_deref() {
+            release_unique(unique, descriptor, &old.meta);
         }
         for UniqueEntry { field, key, .. } in new_entries {
-            self.unique
-                .entry(field)
-                .or_default()
-                .insert(key, id.clone());
+            unique.entry(field).or_default().insert(key, id.clone());
         }
-        if let Some(revision) = commit.revision {
-            let revisions = self.revisions.entry(id.clone()).or_default();
-            // Stored exactly when `replace_revision` (checked above). A new one goes where its
-            // number says: usually the end, as the engine numbers it after all others.
-            match slot(revisions, &revision.info.revision_id) {
-                Ok(at) => revisions[at] = Arc::new(revision),
-                Err(at) => revisions.insert(at, Arc::new(revision)),
-            }
-        }
-        Ok(match self.metas.get_mut(&id) {
-            Some(old) => {
-                self.indexes.replace(old, &commit.meta);
-                Some(std::mem::replace(old, Arc::new(commit.meta)))
+        let revision = commit.revision.map(Arc::new);
+        let meta = Arc::new(commit.meta);
+        Ok(match existing {
+            Some(stored) => {
+                if let Some(revision) = revision {
+                    // Stored exactly when `replace_revision` (checked above). A new one goes
+                    // where its number says: usually the end, as the engine numbers it after
+                    // all others.
+                    match slot(&stored.revisions, &revision.info.revision_id) {
+                        Ok(at) => stored.revisions[at] = revision,
+                        Err(at) => stored.revisions.insert(at, revision),
+                    }
+                }
+                indexes.replace(&stored.meta, &meta);
+                Some(std::mem::replace(&mut stored.meta, meta))
             }
             None => {
-                self.indexes.insert(&commit.meta);
-                self.metas.insert(id, Arc::new(commit.meta));
+                indexes.insert(&meta);
+                let stored = Stored {
+                    meta,
+                    revisions: revision.into_iter().collect(),
+                };
+                resources.insert(id, Box::new(stored));
                 None
             }
         })
@@ -202,16 +223,15 @@ impl ModelTable {
     fn import(&mut self, resource: ImportedResource, mode: ImportMode) -> Result<ImportOutcome> {
         resource.check(self.descriptor.name)?;
         let id = resource.meta.resource_id.clone();
-        let existed = self.metas.contains_key(&id);
+        let existed = self.resources.contains_key(&id);
         if existed && mode == ImportMode::Insert {
             return Ok(ImportOutcome::Exists);
         }
         let entries = unique_entries(self.descriptor, &resource.meta);
-        self.check_unique(&id, &entries)?;
+        check_unique(&self.unique, self.descriptor.name, &id, &entries)?;
         self.purge(&id);
         let mut revisions: Vec<_> = resource.revisions.into_iter().map(Arc::new).collect();
         revisions.sort_by_key(|revision| revision_number(&revision.info.revision_id));
-        self.revisions.insert(id.clone(), revisions);
         for UniqueEntry { field, key, .. } in entries {
             self.unique
                 .entry(field)
@@ -219,7 +239,11 @@ impl ModelTable {
                 .insert(key, id.clone());
         }
         self.indexes.insert(&resource.meta);
-        self.metas.insert(id, Arc::new(resource.meta));
+        let stored = Stored {
+            meta: Arc::new(resource.meta),
+            revisions,
+        };
+        self.resources.insert(id, Box::new(stored));
         Ok(if existed {
             ImportOutcome::Replaced
         } else {
@@ -228,17 +252,54 @@ impl ModelTable {
     }
 
     fn purge(&mut self, id: &str) {
-        if let Some(old) = self.metas.remove(id) {
-            self.indexes.remove(&old);
-            for UniqueEntry { field, key, .. } in unique_entries(self.descriptor, &old) {
-                if let Some(map) = self.unique.get_mut(field)
-                    && map.get(&key).map(String::as_str) == Some(id)
-                {
-                    map.remove(&key);
-                }
-            }
+        if let Some(old) = self.resources.remove(id) {
+            self.indexes.remove(&old.meta);
+            release_unique(&mut self.unique, self.descriptor, &old.meta);
         }
-        self.revisions.remove(id);
+    }
+}
+
+/// Unique index path → canonical key of a value → the resource holding it.
+type UniqueMap = HashMap<&'static str, HashMap<String, String>>;
+
+/// `UniqueViolation` when another resource than `id` holds one of `entries`.
+fn check_unique(
+    unique: &UniqueMap,
+    resource: &str,
+    id: &str,
+    entries: &[UniqueEntry],
+) -> Result<()> {
+    for UniqueEntry { field, key, value } in entries {
+        if let Some(holder) = unique.get(field).and_then(|m| m.get(key))
+            && holder != id
+        {
+            return Err(Error::UniqueViolation {
+                resource: resource.to_owned(),
+                field: (*field).to_owned(),
+                value: value.clone(),
+                conflicting_id: holder.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Forget the unique entries `meta` holds (those still recorded as its own).
+fn release_unique(unique: &mut UniqueMap, descriptor: &ResourceDescriptor, meta: &ResourceMeta) {
+    for UniqueEntry { field, key, .. } in unique_entries(descriptor, meta) {
+        if let Some(map) = unique.get_mut(field)
+            && map.get(&key) == Some(&meta.resource_id)
+        {
+            map.remove(&key);
+        }
+    }
+}
+
+fn conflict(resource: &str, id: &str, message: impl Into<String>) -> Error {
+    Error::Conflict {
+        resource: resource.to_owned(),
+        id: id.to_owned(),
+        message: message.into(),
     }
 }
 
@@ -255,8 +316,7 @@ impl ResourceStore for MemoryStore {
             .or_insert_with(|| {
                 Arc::new(RwLock::new(ModelTable {
                     descriptor: model,
-                    metas: MetaMap::default(),
-                    revisions: HashMap::default(),
+                    resources: HashMap::default(),
                     unique: HashMap::default(),
                     indexes: Indexes::new(model),
                 }))
@@ -265,8 +325,13 @@ impl ResourceStore for MemoryStore {
     }
 
     async fn load_meta(&self, model: &str, resource_id: &str) -> Result<Option<ResourceMeta>> {
-        let meta = self.table(model)?.read().metas.get(resource_id).cloned();
-        Ok(meta.map(|meta| (*meta).clone()))
+        let table = self.table(model)?;
+        let meta = table
+            .read()
+            .resources
+            .get(resource_id)
+            .map(|s| s.meta.clone());
+        Ok(meta.map(Arc::unwrap_or_clone))
     }
 
     async fn load_revision(
@@ -275,7 +340,7 @@ impl ResourceStore for MemoryStore {
         revision_id: &str,
     ) -> Result<Option<StoredRevision>> {
         let revision = self.table(model)?.read().revision(revision_id).cloned();
-        Ok(revision.map(|revision| (*revision).clone()))
+        Ok(revision.map(Arc::unwrap_or_clone))
     }
 
     /// Copies of what [`load_current_shared`](ResourceStore::load_current_shared) returns,
@@ -301,19 +366,19 @@ impl ResourceStore for MemoryStore {
     ) -> Result<Option<(Arc<ResourceMeta>, Option<Arc<StoredRevision>>)>> {
         let table = self.table(model)?;
         let table = table.read();
-        Ok(table.metas.get(resource_id).map(|meta| {
-            let revision = table.revision(&meta.current_revision_id).cloned();
-            (meta.clone(), revision)
+        Ok(table.resources.get(resource_id).map(|stored| {
+            let revision = stored.revision(&stored.meta.current_revision_id).cloned();
+            (stored.meta.clone(), revision)
         }))
     }
 
     async fn list_revisions(&self, model: &str, resource_id: &str) -> Result<Vec<RevisionInfo>> {
-        let revisions = self
-            .table(model)?
+        let table = self.table(model)?;
+        let revisions = table
             .read()
-            .revisions
+            .resources
             .get(resource_id)
-            .cloned();
+            .map(|stored| stored.revisions.clone());
         Ok(revisions
             .into_iter()
             .flatten()
@@ -332,9 +397,9 @@ impl ResourceStore for MemoryStore {
     async fn search(&self, model: &str, query: &Query) -> Result<Vec<ResourceMeta>> {
         let table = self.table(model)?;
         let table = table.read();
-        let page = match table.indexes.select(query, &table.metas) {
+        let page = match table.indexes.select(query, |id| table.meta(id)) {
             Some(candidates) => query::apply(query, candidates)?,
-            None => query::apply(query, table.metas.values().map(|meta| &**meta))?,
+            None => query::apply(query, table.resources.values().map(|s| &*s.meta))?,
         };
         Ok(page.into_iter().cloned().collect())
     }
@@ -342,9 +407,9 @@ impl ResourceStore for MemoryStore {
     async fn count(&self, model: &str, query: &Query) -> Result<u64> {
         let table = self.table(model)?;
         let table = table.read();
-        match table.indexes.select(query, &table.metas) {
+        match table.indexes.select(query, |id| table.meta(id)) {
             Some(candidates) => query::count(query, candidates),
-            None => query::count(query, table.metas.values().map(|meta| &**meta)),
+            None => query::count(query, table.resources.values().map(|s| &*s.meta)),
         }
     }
 
