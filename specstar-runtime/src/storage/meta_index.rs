@@ -95,12 +95,6 @@ pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::
 /// A hash set with the same hasher as [`HashMap`].
 pub(crate) type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
-/// The metas of a model by resource id. Behind a pointer: a growing map moves its entries when
-/// it resizes, and under the model's lock moving a few hundred thousand whole metas stalled
-/// every request for hundreds of milliseconds. An [`Arc`], so a reader takes its copy under the
-/// lock by a reference count and clones the meta after releasing it.
-pub(crate) type MetaMap = HashMap<String, Arc<ResourceMeta>>;
-
 /// The values of a meta's `indexed_data` for the index paths, asked in the descriptor's order.
 /// `indexing::extract` writes them in that order, so each is usually the next entry: walking
 /// the entries skips hashing the path and probing the map's table, which for the replaced meta

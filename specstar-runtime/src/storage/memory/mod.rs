@@ -36,7 +36,7 @@ pub struct MemoryStore {
 /// mostly cache misses).
 struct ModelTable {
     descriptor: &'static ResourceDescriptor,
-    resources: HashMap<String, Box<Stored>>,
+    resources: HashMap<String, Stored>,
     /// Unique index path → canonical key of the value (`unique::canonical_key`, shared with
     /// every other backend, so `1` and `1.0` conflict) → the non-deleted resource holding it.
     unique: UniqueMap,
@@ -44,9 +44,9 @@ struct ModelTable {
     indexes: Indexes,
 }
 
-/// A resource: its meta and its revisions. Boxed, so that the growing map moves pointers, not
-/// entries, when it resizes under the lock (moving a few hundred thousand whole metas once
-/// stalled every request for hundreds of milliseconds). Meta and revisions are behind [`Arc`]s:
+/// A resource: its meta and its revisions, behind [`Arc`]s. An entry is two pointers and a
+/// length, so the growing map moves little when it resizes under the lock (moving a few
+/// hundred thousand whole metas once stalled every request for hundreds of milliseconds), and
 /// a reader copies a reference under the lock and the value after it.
 struct Stored {
     meta: Arc<ResourceMeta>,
@@ -213,7 +213,7 @@ impl ModelTable {
                     meta,
                     revisions: revision.into_iter().collect(),
                 };
-                resources.insert(id, Box::new(stored));
+                resources.insert(id, stored);
                 None
             }
         })
@@ -243,7 +243,7 @@ impl ModelTable {
             meta: Arc::new(resource.meta),
             revisions,
         };
-        self.resources.insert(id, Box::new(stored));
+        self.resources.insert(id, stored);
         Ok(if existed {
             ImportOutcome::Replaced
         } else {
