@@ -3,12 +3,16 @@
 mod common;
 
 use axum::http::Method;
-use common::{StoreFactory, api};
+use common::{StoreFactory, Zone, api, api_with, api_with_zone};
 use serde_json::{Value, json};
+use specstar_runtime::events::{Phase, handler};
+use specstar_runtime::http::HttpOptions;
 
 store_tests!(
     create_returns_revision_info_and_read_returns_the_full_resource,
     create_rejects_invalid_bodies_with_422,
+    bodies_are_read_as_json_values,
+    validators_and_event_handlers_see_http_writes,
     create_reports_unique_violations_with_409,
     read_supports_returns_partial_revision_and_aliases,
     read_of_unknown_ids_and_revisions_is_404,
@@ -118,6 +122,8 @@ async fn create_rejects_invalid_bodies_with_422(stores: StoreFactory) {
         ),
         (json!({"level": 1}), "missing field"),
         (json!([1, 2]), "array body"),
+        // A struct decodes from its fields in order too; the API takes objects only.
+        (json!(["A", 1, []]), "array body in field order"),
         (json!("zone"), "string body"),
     ] {
         let reply = api.post("/zone", body).await;
@@ -130,6 +136,134 @@ async fn create_rejects_invalid_bodies_with_422(stores: StoreFactory) {
     let reply = api.call(Method::POST, "/zone", None).await;
     assert_eq!(reply.status, 422, "missing body: {}", reply.body);
     assert!(reply.detail().contains("missing"));
+}
+
+/// Request bodies mean what they mean as JSON values, however they are decoded: a repeated key
+/// keeps its last value (as `serde_json::Value` does), whitespace around the object is fine.
+async fn bodies_are_read_as_json_values(stores: StoreFactory) {
+    let api = api(stores).await;
+    let info = api
+        .raw(
+            Method::POST,
+            "/zone",
+            "\n  {\"name\": \"Bree\", \"level\": 1, \"level\": 4}  \n",
+        )
+        .await
+        .expect(200);
+    let id = info["resource_id"].as_str().unwrap().to_owned();
+    let full = api.get(&format!("/zone/{id}")).await.expect(200);
+    assert_eq!(
+        full["data"],
+        json!({"name": "Bree", "level": 4, "tags": []})
+    );
+    assert_eq!(full["meta"]["indexed_data"]["level"], 4);
+
+    let same = api
+        .raw(
+            Method::PUT,
+            &format!("/zone/{id}"),
+            r#"{"name": "Bree", "level": 4, "tags": [], "name": "Bree"}"#,
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        same["revision_id"], info["revision_id"],
+        "identical data writes nothing"
+    );
+    let next = api
+        .raw(
+            Method::PUT,
+            &format!("/zone/{id}"),
+            "{\"level\": 5, \"name\": \"Bree\"}",
+        )
+        .await
+        .expect(200);
+    assert_eq!(next["revision_id"], format!("{id}:2"));
+    let full = api.get(&format!("/zone/{id}")).await.expect(200);
+    assert_eq!(
+        full["data"],
+        json!({"name": "Bree", "level": 5, "tags": []})
+    );
+    assert_eq!(full["revision_info"]["data_hash"], next["data_hash"]);
+}
+
+/// Validators refuse HTTP writes with a 422 naming their message, and event handlers see the
+/// request body of creates and updates as their input.
+async fn validators_and_event_handlers_see_http_writes(stores: StoreFactory) {
+    let plain = api_with_zone(stores, |o| {
+        o.validator(|z: &Zone| match z.level {
+            0.. => Ok(()),
+            _ => Err("level must not be negative".to_owned()),
+        })
+    })
+    .await;
+    for reply in [
+        plain
+            .post("/zone", json!({"name": "Deep", "level": -1}))
+            .await,
+        plain
+            .raw(Method::POST, "/zone", r#"{"name": "Deep", "level": -2}"#)
+            .await,
+    ] {
+        assert_eq!(reply.status, 422, "{}", reply.body);
+        assert!(
+            reply.detail().contains("must not be negative"),
+            "{}",
+            reply.body
+        );
+    }
+    let id = plain
+        .post("/zone", json!({"name": "Deep", "level": 1}))
+        .await
+        .expect(200)["resource_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reply = plain
+        .put(&format!("/zone/{id}"), json!({"name": "Deep", "level": -3}))
+        .await;
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert!(reply.detail().contains("must not be negative"));
+
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let observed = api_with(
+        stores,
+        move |b| {
+            b.event_handler(
+                handler(move |event| {
+                    if let Some(input) = event.input {
+                        record
+                            .lock()
+                            .unwrap()
+                            .push((event.action.to_string(), input.clone()));
+                    }
+                    Ok(())
+                })
+                .phase(Phase::Before),
+            )
+        },
+        HttpOptions::default(),
+    )
+    .await;
+    let id = observed
+        .post("/zone", json!({"name": "Seen", "level": 1}))
+        .await
+        .expect(200)["resource_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    observed
+        .put(&format!("/zone/{id}"), json!({"name": "Seen", "level": 2}))
+        .await
+        .expect(200);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            ("create".to_owned(), json!({"name": "Seen", "level": 1})),
+            ("update".to_owned(), json!({"name": "Seen", "level": 2})),
+        ]
+    );
 }
 
 async fn create_reports_unique_violations_with_409(stores: StoreFactory) {
@@ -271,6 +405,13 @@ async fn update_errors(stores: StoreFactory) {
         422
     );
     assert_eq!(api.put(&format!("/zone/{a}"), json!([])).await.status, 422);
+    assert_eq!(
+        api.put(&format!("/zone/{a}"), json!(["A", 2, []]))
+            .await
+            .status,
+        422,
+        "an array in field order is not an object"
+    );
     assert_eq!(
         api.call(Method::PUT, &format!("/zone/{a}"), None)
             .await

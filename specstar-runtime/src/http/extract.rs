@@ -138,11 +138,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     }
 }
 
-/// The request body parsed as JSON; `None` when the body is empty. Invalid JSON is a 422,
-/// a body over the limit a 413. The content type is not checked (`curl -d` sends a form type).
-pub struct JsonBody(pub Option<Value>);
+/// The request body as it came, within the size limit (beyond it a 413).
+pub struct RawBody(pub Bytes);
 
-impl FromRequest<AppState> for JsonBody {
+impl FromRequest<AppState> for RawBody {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
@@ -165,10 +164,21 @@ impl FromRequest<AppState> for JsonBody {
                 })
             }
         })?;
+        Ok(RawBody(bytes))
+    }
+}
+
+/// The request body parsed as JSON; `None` when the body is empty. Invalid JSON is a 422,
+/// a body over the limit a 413. The content type is not checked (`curl -d` sends a form type).
+pub struct JsonBody(pub Option<Value>);
+
+impl JsonBody {
+    /// Parse a body taken as [`RawBody`].
+    pub fn parse(bytes: &[u8]) -> Result<Self, Response> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(JsonBody(None));
         }
-        serde_json::from_slice(&bytes)
+        serde_json::from_slice(bytes)
             .map(|v| JsonBody(Some(v)))
             .map_err(|e| {
                 (
@@ -177,6 +187,15 @@ impl FromRequest<AppState> for JsonBody {
                 )
                     .into_response()
             })
+    }
+}
+
+impl FromRequest<AppState> for JsonBody {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        JsonBody::parse(&bytes)
     }
 }
 

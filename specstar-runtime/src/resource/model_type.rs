@@ -29,6 +29,12 @@ pub(crate) trait ModelType: Send + Sync + 'static {
     /// Decode `data` strictly into `T`, run the validators, encode it.
     fn prepare(&self, data: Value, encoding: Encoding) -> Result<Prepared>;
 
+    /// [`prepare`](Self::prepare) from the text of a JSON object, decoded straight into `T`
+    /// (no intermediate `Value`, no path tracking). `None` when anything fails: the caller
+    /// then parses a `Value` and takes `prepare`, whose errors name the field. Valid data
+    /// gives exactly what `prepare` gives.
+    fn prepare_json(&self, json: &[u8], encoding: Encoding) -> Option<Prepared>;
+
     /// Decode `data` strictly into `T` and encode it, without the validators: for data already
     /// prepared that only the engine changed since (blob bytes replaced by references).
     fn encode_value(&self, data: Value, encoding: Encoding) -> Result<Prepared>;
@@ -51,13 +57,32 @@ pub(crate) trait ModelType: Send + Sync + 'static {
     fn schema_fn(&self) -> fn(&mut schemars::SchemaGenerator) -> schemars::Schema;
 
     /// Run the constraint checkers on `data` (skipping those whose relevant fields did not
-    /// change since `previous`).
-    async fn check_constraints(
+    /// change since `previous`). Called through [`check_constraints`](#method.check_constraints),
+    /// which skips it when there are none.
+    async fn run_constraint_checkers(
         &self,
         data: &Value,
         previous: Option<&Value>,
         exclude_resource_id: Option<&str>,
     ) -> Result<()>;
+}
+
+impl dyn ModelType {
+    /// Run the constraint checkers on `data` (skipping those whose relevant fields did not
+    /// change since `previous`). Most models have none: then this is a plain check, without
+    /// the boxed future of the trait call (a write checks twice).
+    pub async fn check_constraints(
+        &self,
+        data: &Value,
+        previous: Option<&Value>,
+        exclude_resource_id: Option<&str>,
+    ) -> Result<()> {
+        if !self.has_constraints() {
+            return Ok(());
+        }
+        self.run_constraint_checkers(data, previous, exclude_resource_id)
+            .await
+    }
 }
 
 /// [`ModelType`] for a concrete `T`.
@@ -115,6 +140,19 @@ impl<T: Resource> ModelType for TypedModel<T> {
         self.encode_typed(&typed, encoding)
     }
 
+    fn prepare_json(&self, json: &[u8], encoding: Encoding) -> Option<Prepared> {
+        // A struct also decodes from a JSON array (its fields in order); `prepare` accepts
+        // objects only.
+        if json.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return None;
+        }
+        let typed: T = serde_json::from_slice(json).ok()?;
+        if self.validators.iter().any(|v| v.validate(&typed).is_err()) {
+            return None;
+        }
+        self.encode_typed(&typed, encoding).ok()
+    }
+
     fn encode_value(&self, data: Value, encoding: Encoding) -> Result<Prepared> {
         let typed: T = decode_value(T::NAME, data)?;
         self.encode_typed(&typed, encoding)
@@ -144,15 +182,12 @@ impl<T: Resource> ModelType for TypedModel<T> {
         !self.checkers.is_empty()
     }
 
-    async fn check_constraints(
+    async fn run_constraint_checkers(
         &self,
         data: &Value,
         previous: Option<&Value>,
         exclude_resource_id: Option<&str>,
     ) -> Result<()> {
-        if self.checkers.is_empty() {
-            return Ok(());
-        }
         let new: T = decode_value(T::NAME, data.clone())?;
         let old: Option<T> = previous
             .map(|p| decode_value(T::NAME, p.clone()))

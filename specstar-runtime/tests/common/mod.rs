@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use specstar_runtime::app::{SpecStar, SpecStarBuilder};
+use specstar_runtime::app::{ResourceOptions, SpecStar, SpecStarBuilder};
 use specstar_runtime::http::HttpOptions;
 use specstar_runtime::resource::{
     IndexKind, IndexSpec, OnDelete, RefSpec, RefType, Resource, ResourceDescriptor,
@@ -219,10 +219,27 @@ pub async fn api_with(
     configure: impl FnOnce(SpecStarBuilder) -> SpecStarBuilder,
     options: HttpOptions,
 ) -> Api {
+    build(stores, |zone| zone, configure, options).await
+}
+
+/// The app with Zone (its options set by `zone`) and Monster on `stores()`.
+pub async fn api_with_zone(
+    stores: StoreFactory,
+    zone: impl FnOnce(ResourceOptions<Zone>) -> ResourceOptions<Zone>,
+) -> Api {
+    build(stores, zone, |b| b, HttpOptions::default()).await
+}
+
+async fn build(
+    stores: StoreFactory,
+    zone: impl FnOnce(ResourceOptions<Zone>) -> ResourceOptions<Zone>,
+    configure: impl FnOnce(SpecStarBuilder) -> SpecStarBuilder,
+    options: HttpOptions,
+) -> Api {
     let (store, dir) = stores.make().await;
     let builder = SpecStar::builder()
         .store(store)
-        .resource::<Zone>()
+        .resource_with::<Zone>(zone)
         .resource::<Monster>();
     let spec = configure(builder)
         .build()

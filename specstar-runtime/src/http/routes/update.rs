@@ -14,12 +14,12 @@ use axum::routing::put;
 use axum::{Json, Router};
 use serde_json::Value;
 
-use crate::http::extract::{Caller, JsonBody, Params, Target, require_object};
+use crate::http::extract::{Caller, JsonBody, Params, RawBody, Target, require_object};
 use crate::http::query_params::QueryString;
 use crate::http::router::AppState;
 use crate::model::{Error, Result, RevisionInfo, RevisionStatus};
-use crate::resource::Modify;
 use crate::resource::patch::{self, Patch};
+use crate::resource::{ModelHandle, Modify};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/{model}/{id}", put(replace).patch(patch))
@@ -66,21 +66,38 @@ async fn replace(
     Target { model, id, .. }: Target,
     caller: Caller,
     Params(qs): Params,
-    JsonBody(body): JsonBody,
-) -> Result<Json<RevisionInfo>> {
-    let (mode, status) = mode(&qs)?;
+    RawBody(raw): RawBody,
+) -> axum::response::Result<Json<RevisionInfo>> {
     let model = caller.on(&model);
+    // The common case, a plain update with valid data, skips the `Value` in between; anything
+    // else takes the path below, which reports the errors.
+    if let Ok((Mode::Update, _)) = mode(&qs)
+        && let Some(data) = model.decode_json(&raw)
+    {
+        return Ok(Json(model.update_decoded(&id, data).await?));
+    }
+    let JsonBody(body) = JsonBody::parse(&raw)?;
+    Ok(replace_value(&model, &id, &qs, body).await?)
+}
+
+async fn replace_value(
+    model: &ModelHandle,
+    id: &str,
+    qs: &QueryString,
+    body: Option<Value>,
+) -> Result<Json<RevisionInfo>> {
+    let (mode, status) = mode(qs)?;
     let info = match mode {
         Mode::Update => {
             let data = require_object(model.name(), body)?;
-            model.update(&id, data).await?
+            model.update(id, data).await?
         }
         Mode::Modify => {
             let data = match body {
                 None if status.is_some() => None,
                 body => Some(require_object(model.name(), body)?),
             };
-            model.modify(&id, Modify { data, status }).await?
+            model.modify(id, Modify { data, status }).await?
         }
     };
     Ok(Json(info))
