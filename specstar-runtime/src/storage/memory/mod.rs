@@ -54,14 +54,67 @@ struct Stored {
     /// commit and import), so its resource is found from the id alone, and the revision by its
     /// number (see [`slot`]).
     revisions: Vec<Arc<StoredRevision>>,
+    /// Where the meta's current revision is in `revisions` (`None`: absent, a broken store),
+    /// kept by every change, so reading the current revision touches no other revision.
+    current: Option<usize>,
 }
 
 impl Stored {
+    fn new(meta: Arc<ResourceMeta>, revisions: Vec<Arc<StoredRevision>>) -> Stored {
+        let mut stored = Stored {
+            meta,
+            revisions,
+            current: None,
+        };
+        stored.current = stored.position(&stored.meta.current_revision_id);
+        stored
+    }
+
+    fn position(&self, revision_id: &str) -> Option<usize> {
+        slot(&self.revisions, revision_id).ok()
+    }
+
     /// The revision `revision_id` of this resource.
     fn revision(&self, revision_id: &str) -> Option<&Arc<StoredRevision>> {
-        slot(&self.revisions, revision_id)
-            .ok()
-            .map(|at| &self.revisions[at])
+        self.position(revision_id).map(|at| &self.revisions[at])
+    }
+
+    /// The current revision.
+    fn current(&self) -> Option<&Arc<StoredRevision>> {
+        self.current.map(|at| &self.revisions[at])
+    }
+
+    /// Store `revision` (at `at`, from [`slot`]: `Ok` replaces, `Err` inserts) and make `meta`
+    /// the meta; returns the meta it replaced.
+    fn apply(
+        &mut self,
+        revision: Option<(std::result::Result<usize, usize>, Arc<StoredRevision>)>,
+        meta: Arc<ResourceMeta>,
+    ) -> Arc<ResourceMeta> {
+        let mut moved = meta.current_revision_id != self.meta.current_revision_id;
+        if let Some((at, revision)) = revision {
+            let at = match at {
+                Ok(at) => {
+                    self.revisions[at] = revision;
+                    at
+                }
+                Err(at) => {
+                    self.revisions.insert(at, revision);
+                    // Later revisions moved up one.
+                    moved = true;
+                    at
+                }
+            };
+            if self.revisions[at].info.revision_id == meta.current_revision_id {
+                self.current = Some(at);
+                moved = false;
+            }
+        }
+        let old = std::mem::replace(&mut self.meta, meta);
+        if moved {
+            self.current = self.position(&self.meta.current_revision_id);
+        }
+        old
     }
 }
 
@@ -145,6 +198,8 @@ impl ModelTable {
                 }
             }
         }
+        // Where the commit's revision goes among the resource's revisions (see [`slot`]).
+        let mut revision_at = None;
         if let Some(revision) = &commit.revision {
             let rev_id = &revision.info.revision_id;
             if revision.info.resource_id != id {
@@ -161,24 +216,25 @@ impl ModelTable {
                     format!("`{rev_id}` is not a revision id of it"),
                 ));
             }
-            let stored = existing
-                .as_deref()
-                .and_then(|stored| stored.revision(rev_id))
-                .is_some();
-            if commit.replace_revision && !stored {
+            let at = match existing.as_deref() {
+                Some(stored) => slot(&stored.revisions, rev_id),
+                None => Err(0),
+            };
+            if commit.replace_revision && at.is_err() {
                 return Err(conflict(
                     name,
                     &id,
                     format!("revision `{rev_id}` does not exist"),
                 ));
             }
-            if !commit.replace_revision && stored {
+            if !commit.replace_revision && at.is_ok() {
                 return Err(conflict(
                     name,
                     &id,
                     format!("revision id `{rev_id}` is already used"),
                 ));
             }
+            revision_at = Some(at);
         }
 
         let new_entries = unique_entries(descriptor, &commit.meta);
@@ -191,29 +247,17 @@ impl ModelTable {
         for UniqueEntry { field, key, .. } in new_entries {
             unique.entry(field).or_default().insert(key, id.clone());
         }
-        let revision = commit.revision.map(Arc::new);
+        let revision = revision_at.zip(commit.revision.map(Arc::new));
         let meta = Arc::new(commit.meta);
         Ok(match existing {
             Some(stored) => {
-                if let Some(revision) = revision {
-                    // Stored exactly when `replace_revision` (checked above). A new one goes
-                    // where its number says: usually the end, as the engine numbers it after
-                    // all others.
-                    match slot(&stored.revisions, &revision.info.revision_id) {
-                        Ok(at) => stored.revisions[at] = revision,
-                        Err(at) => stored.revisions.insert(at, revision),
-                    }
-                }
                 indexes.replace(&stored.meta, &meta);
-                Some(std::mem::replace(&mut stored.meta, meta))
+                Some(stored.apply(revision, meta))
             }
             None => {
                 indexes.insert(&meta);
-                let stored = Stored {
-                    meta,
-                    revisions: revision.into_iter().collect(),
-                };
-                resources.insert(id, stored);
+                let revisions = revision.into_iter().map(|(_, revision)| revision).collect();
+                resources.insert(id, Stored::new(meta, revisions));
                 None
             }
         })
@@ -239,11 +283,8 @@ impl ModelTable {
                 .insert(key, id.clone());
         }
         self.indexes.insert(&resource.meta);
-        let stored = Stored {
-            meta: Arc::new(resource.meta),
-            revisions,
-        };
-        self.resources.insert(id, stored);
+        self.resources
+            .insert(id, Stored::new(Arc::new(resource.meta), revisions));
         Ok(if existed {
             ImportOutcome::Replaced
         } else {
@@ -366,10 +407,10 @@ impl ResourceStore for MemoryStore {
     ) -> Result<Option<(Arc<ResourceMeta>, Option<Arc<StoredRevision>>)>> {
         let table = self.table(model)?;
         let table = table.read();
-        Ok(table.resources.get(resource_id).map(|stored| {
-            let revision = stored.revision(&stored.meta.current_revision_id).cloned();
-            (stored.meta.clone(), revision)
-        }))
+        Ok(table
+            .resources
+            .get(resource_id)
+            .map(|stored| (stored.meta.clone(), stored.current().cloned())))
     }
 
     async fn list_revisions(&self, model: &str, resource_id: &str) -> Result<Vec<RevisionInfo>> {
@@ -574,6 +615,76 @@ mod tests {
             store.list_revisions("user", "user:a").await.unwrap().len(),
             1
         );
+    }
+
+    /// The current revision of `user:a` (id, uid), checked against its meta.
+    async fn current(store: &MemoryStore) -> (String, String) {
+        let (meta, revision) = store
+            .load_current_shared("user", "user:a")
+            .await
+            .unwrap()
+            .unwrap();
+        let revision = revision.expect("the current revision is found");
+        assert_eq!(revision.info.revision_id, meta.current_revision_id);
+        (revision.info.revision_id.clone(), revision.info.uid.clone())
+    }
+
+    /// The current revision is found by its position among the revisions, which a revision
+    /// stored before it (by number) shifts, and a switch or an in-place rewrite moves or keeps.
+    #[tokio::test]
+    async fn the_current_revision_follows_inserts_switches_and_rewrites() {
+        let store = store().await;
+        store
+            .commit("user", create("user:a", json!("a@x")))
+            .await
+            .unwrap();
+        let write = |n: u64, expected: u64, current: u64, uid: &str| {
+            let mut revision = revision("user:a", n);
+            revision.info.uid = uid.into();
+            Commit {
+                expected_current: Some(format!("user:a:{expected}")),
+                meta: meta("user:a", current, json!("a@x"), false),
+                revision: Some(revision),
+                replace_revision: false,
+            }
+        };
+        store.commit("user", write(3, 1, 3, "three")).await.unwrap();
+        assert_eq!(current(&store).await, ("user:a:3".into(), "three".into()));
+        // Revision 2 goes before 3, which moves up one place and stays current.
+        store.commit("user", write(2, 3, 3, "two")).await.unwrap();
+        assert_eq!(current(&store).await, ("user:a:3".into(), "three".into()));
+        // A switch to 1 (meta only).
+        let switch = Commit {
+            expected_current: Some("user:a:3".into()),
+            meta: meta("user:a", 1, json!("a@x"), false),
+            revision: None,
+            replace_revision: false,
+        };
+        store.commit("user", switch).await.unwrap();
+        assert_eq!(current(&store).await.0, "user:a:1");
+        // A rewrite of 2 in place while 1 is current, then of 1 itself.
+        let mut rewrite = write(2, 1, 1, "two again");
+        rewrite.replace_revision = true;
+        store.commit("user", rewrite).await.unwrap();
+        assert_eq!(current(&store).await, ("user:a:1".into(), "u".into()));
+        let mut rewrite = write(1, 1, 1, "one again");
+        rewrite.replace_revision = true;
+        store.commit("user", rewrite).await.unwrap();
+        assert_eq!(
+            current(&store).await,
+            ("user:a:1".into(), "one again".into())
+        );
+        // A new revision that is made current.
+        store.commit("user", write(4, 1, 4, "four")).await.unwrap();
+        assert_eq!(current(&store).await, ("user:a:4".into(), "four".into()));
+        let numbers: Vec<String> = store
+            .list_revisions("user", "user:a")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|info| info.uid)
+            .collect();
+        assert_eq!(numbers, ["one again", "two again", "three", "four"]);
     }
 
     #[tokio::test]
