@@ -64,14 +64,7 @@ async fn list_part(
             .search_metas(&query)
             .await?
             .into_iter()
-            .map(|meta| {
-                let loaded = Loaded {
-                    data: None,
-                    info: None,
-                    meta,
-                };
-                render(loaded, part, returns, &partial)
-            })
+            .map(|meta| render(Loaded::meta(meta), part, returns, &partial))
             .collect::<Result<Vec<_>>>()?
     };
     Ok(Json(out))

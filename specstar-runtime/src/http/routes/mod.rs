@@ -8,7 +8,11 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::projection::{Partial, Returns, Section};
 use super::router::AppState;
+use std::sync::Arc;
+
 use crate::model::{Error, ResourceMeta, Result, RevisionInfo};
+use crate::resource::engine::SharedResource;
+use crate::storage::StoredRevision;
 
 mod backup;
 mod blobs;
@@ -81,15 +85,63 @@ impl Part {
 /// What was loaded of one resource: the meta always, the revision when a part needs it.
 pub(super) struct Loaded {
     pub data: Option<Value>,
-    pub info: Option<RevisionInfo>,
-    pub meta: ResourceMeta,
+    pub info: Option<LoadedInfo>,
+    /// Shared with the store on a read (serialized from there, not copied).
+    pub meta: Arc<ResourceMeta>,
+}
+
+/// A loaded revision info: owned (searches), or inside the revision the store holds (reads).
+// Short-lived (one per resource of a response); boxing the owned info would cost a list an
+// allocation per resource.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum LoadedInfo {
+    Owned(RevisionInfo),
+    Stored(Arc<StoredRevision>),
+}
+
+impl std::ops::Deref for LoadedInfo {
+    type Target = RevisionInfo;
+
+    fn deref(&self) -> &RevisionInfo {
+        match self {
+            LoadedInfo::Owned(info) => info,
+            LoadedInfo::Stored(revision) => &revision.info,
+        }
+    }
+}
+
+impl Serialize for LoadedInfo {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        (**self).serialize(serializer)
+    }
+}
+
+impl Loaded {
+    /// Just the meta (the parts that need no revision).
+    pub(super) fn meta(meta: ResourceMeta) -> Self {
+        Loaded {
+            data: None,
+            info: None,
+            meta: Arc::new(meta),
+        }
+    }
 }
 
 impl From<crate::model::Resource<Value>> for Loaded {
     fn from(r: crate::model::Resource<Value>) -> Self {
         Loaded {
             data: Some(r.data),
-            info: Some(r.info),
+            info: Some(LoadedInfo::Owned(r.info)),
+            meta: Arc::new(r.meta),
+        }
+    }
+}
+
+impl From<SharedResource> for Loaded {
+    fn from(r: SharedResource) -> Self {
+        Loaded {
+            data: Some(r.data),
+            info: Some(LoadedInfo::Stored(r.revision)),
             meta: r.meta,
         }
     }
@@ -130,8 +182,8 @@ pub(super) struct Rendered {
     part: Part,
     returns: Returns,
     data: Value,
-    info: Piece<Option<RevisionInfo>>,
-    meta: Piece<ResourceMeta>,
+    info: Piece<Option<LoadedInfo>>,
+    meta: Piece<Arc<ResourceMeta>>,
 }
 
 impl Serialize for Rendered {
@@ -221,8 +273,8 @@ mod tests {
         meta.created_time = t;
         Loaded {
             data: Some(json!({"name": "Shire", "level": 3})),
-            info: Some(info),
-            meta,
+            info: Some(LoadedInfo::Owned(info)),
+            meta: Arc::new(meta),
         }
     }
 

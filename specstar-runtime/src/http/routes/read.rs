@@ -52,17 +52,13 @@ async fn read_part(
                 id,
             });
         }
-        Loaded {
-            data: None,
-            info: None,
-            meta,
-        }
+        Loaded::meta(meta)
     } else {
         let options = GetOptions {
             revision_id,
             include_deleted,
         };
-        model.get_with(&id, &options).await?.into()
+        model.get_shared(&id, &options).await?.into()
     };
     render(loaded, part, returns, &partial).map(Json)
 }

@@ -16,6 +16,7 @@ mod write;
 mod write_lock;
 
 pub use read::GetOptions;
+pub(crate) use read::SharedResource;
 pub(crate) use write_lock::WriteLocks;
 
 use std::collections::BTreeMap;

@@ -11,6 +11,28 @@ use crate::model::{Resource, ResourceMeta, Result, RevisionInfo, RevisionList};
 use crate::query::Query;
 use crate::resource::revision_list::{self, RevisionListQuery};
 use crate::resource::search::with_deleted_default;
+use crate::storage::StoredRevision;
+
+/// A resource as read, its meta and revision shared with the store.
+#[derive(Debug, Clone)]
+pub(crate) struct SharedResource {
+    /// The revision's data, decoded.
+    pub data: Value,
+    /// The revision (its `info` is the resource's `revision_info`).
+    pub revision: Arc<StoredRevision>,
+    pub meta: Arc<ResourceMeta>,
+}
+
+impl SharedResource {
+    /// The owned [`Resource`] (copies what the store still holds).
+    pub fn into_owned(self) -> Resource<Value> {
+        Resource {
+            data: self.data,
+            info: Arc::unwrap_or_clone(self.revision).info,
+            meta: Arc::unwrap_or_clone(self.meta),
+        }
+    }
+}
 
 /// Options of [`ModelHandle::get_with`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,6 +55,18 @@ impl ModelHandle {
     ///
     /// Errors: `NotFound`, `Deleted` (unless `include_deleted`), `RevisionNotFound`.
     pub async fn get_with(&self, id: &str, options: &GetOptions) -> Result<Resource<Value>> {
+        self.get_shared(id, options)
+            .await
+            .map(SharedResource::into_owned)
+    }
+
+    /// [`get_with`](Self::get_with) without copying the meta and revision the store holds
+    /// (the HTTP read serializes them from there).
+    pub(crate) async fn get_shared(
+        &self,
+        id: &str,
+        options: &GetOptions,
+    ) -> Result<SharedResource> {
         let action = Action::Get;
         let parts = Parts {
             revision_id: options.revision_id.as_deref(),
@@ -52,10 +86,10 @@ impl ModelHandle {
                 // The common read: meta and current revision in one store read.
                 None => self.meta_and_current(id, options.include_deleted).await?,
             };
-            Ok(Resource {
+            Ok(SharedResource {
                 data: self.decode(&revision)?,
-                info: Arc::unwrap_or_clone(revision).info,
-                meta: Arc::unwrap_or_clone(meta),
+                revision,
+                meta,
             })
         }
         .await;

@@ -98,6 +98,19 @@ impl Outcome for Resource<Value> {
     }
 }
 
+impl Outcome for super::read::SharedResource {
+    fn parts(&self) -> Parts<'_> {
+        Parts {
+            resource_id: Some(&self.revision.info.resource_id),
+            revision_id: Some(&self.revision.info.revision_id),
+            data: Some(&self.data),
+            info: Some(&self.revision.info),
+            meta: Some(&self.meta),
+            ..Parts::default()
+        }
+    }
+}
+
 impl Outcome for RevisionList {
     fn parts(&self) -> Parts<'_> {
         self.meta.parts()
