@@ -13,7 +13,32 @@
 
 use std::sync::Arc;
 
-use parking_lot::RwLock;
+/// std's lock (futex based): parking_lot's yielded the CPU (`sched_yield`) under contention.
+struct RwLock<T>(std::sync::RwLock<T>);
+
+impl<T: Default> Default for RwLock<T> {
+    fn default() -> Self {
+        RwLock(std::sync::RwLock::default())
+    }
+}
+
+impl<T> RwLock<T> {
+    fn new(value: T) -> Self {
+        RwLock(std::sync::RwLock::new(value))
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, T> {
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, T> {
+        self.0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
 
 use super::meta_index::{HashMap, Indexes};
 
