@@ -40,6 +40,9 @@ impl<T> RwLock<T> {
     }
 }
 
+mod shards;
+
+use self::shards::Shards;
 use super::meta_index::{HashMap, Indexes};
 
 use super::unique::{UniqueEntry, unique_entries};
@@ -61,7 +64,7 @@ pub struct MemoryStore {
 /// mostly cache misses).
 struct ModelTable {
     descriptor: &'static ResourceDescriptor,
-    resources: HashMap<String, Stored>,
+    resources: Shards<Stored>,
     /// Unique index path → canonical key of the value (`unique::canonical_key`, shared with
     /// every other backend, so `1` and `1.0` conflict) → the non-deleted resource holding it.
     unique: UniqueMap,
@@ -382,7 +385,7 @@ impl ResourceStore for MemoryStore {
             .or_insert_with(|| {
                 Arc::new(RwLock::new(ModelTable {
                     descriptor: model,
-                    resources: HashMap::default(),
+                    resources: Shards::default(),
                     unique: HashMap::default(),
                     indexes: Indexes::new(model),
                 }))
