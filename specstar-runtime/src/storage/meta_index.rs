@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::shards::Shards;
 use crate::model::ResourceMeta;
 use crate::query::{Condition, FieldPath, MetaField, Operator, Query};
 use crate::resource::ResourceDescriptor;
@@ -136,9 +137,12 @@ pub(crate) struct Indexes {
     /// In the descriptor's order, the order in which `indexing::extract` writes
     /// `indexed_data` (see [`InOrder`]).
     by_path: Vec<(&'static str, BTreeMap<IndexKey, Holders>)>,
-    live: HashSet<Arc<str>>,
-    deleted: HashSet<Arc<str>>,
+    live: IdSet,
+    deleted: IdSet,
 }
+
+/// A set of shared resource ids, in shards (it grows with every resource; see [`Shards`]).
+type IdSet = Shards<Arc<str>, ()>;
 
 /// The ids holding one indexed value. Most values of a name- or amount-like field have one
 /// holder; a hash set per value cost every create a table allocation (and its page faults).
@@ -209,14 +213,14 @@ impl Indexes {
                 .iter()
                 .map(|index| (index.path, BTreeMap::new()))
                 .collect(),
-            live: HashSet::default(),
-            deleted: HashSet::default(),
+            live: IdSet::default(),
+            deleted: IdSet::default(),
         }
     }
 
     /// The shared id of a recorded resource, or a new one.
     fn shared_id(&self, id: &str) -> Arc<str> {
-        match self.live.get(id).or_else(|| self.deleted.get(id)) {
+        match self.live.get_key(id).or_else(|| self.deleted.get_key(id)) {
             Some(shared) => shared.clone(),
             None => Arc::from(id),
         }
@@ -232,9 +236,9 @@ impl Indexes {
             }
         }
         if meta.is_deleted {
-            self.deleted.insert(id);
+            self.deleted.insert(id, ());
         } else {
-            self.live.insert(id);
+            self.live.insert(id, ());
         }
     }
 
@@ -265,8 +269,8 @@ impl Indexes {
             } else {
                 (&mut self.deleted, &mut self.live)
             };
-            from.remove(&*id);
-            to.insert(id);
+            from.remove(&id);
+            to.insert(id, ());
         }
     }
 
@@ -302,7 +306,7 @@ impl Indexes {
         let mut sets: Vec<HashSet<&str>> = Vec::new();
         // `is_deleted` conjuncts are tested for membership rather than copied: the live set
         // holds nearly every id, and copying it per query cost more than the query.
-        let mut within: Vec<&HashSet<Arc<str>>> = Vec::new();
+        let mut within: Vec<&IdSet> = Vec::new();
         for conjunct in conjuncts {
             match self.conjunct_candidates(conjunct) {
                 Some(Narrowing::Ids(ids)) => sets.push(ids),
@@ -317,7 +321,7 @@ impl Indexes {
             None => {
                 within.sort_by_key(|set| set.len());
                 let (smallest, rest) = within.split_first()?;
-                let ids = smallest.iter().map(|id| &**id).collect();
+                let ids = smallest.keys().map(|id| &**id).collect();
                 within = rest.to_vec();
                 ids
             }
@@ -329,7 +333,7 @@ impl Indexes {
             result.retain(|id| other.contains(id));
         }
         for set in within {
-            result.retain(|id| set.contains(*id));
+            result.retain(|id| set.contains_key(id));
         }
         Some(result)
     }
@@ -368,7 +372,7 @@ enum Narrowing<'a> {
     /// Exactly these ids (collected from an index).
     Ids(HashSet<&'a str>),
     /// Ids in this set (live or deleted), kept by reference.
-    Within(&'a HashSet<Arc<str>>),
+    Within(&'a IdSet),
 }
 
 /// The conjuncts of `condition`: the children of `And`s, recursively; anything else is one.

@@ -14,6 +14,7 @@ pub mod sqlite;
 
 mod import;
 mod meta_index;
+mod shards;
 mod sql;
 mod unique;
 

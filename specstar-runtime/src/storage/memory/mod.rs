@@ -40,10 +40,8 @@ impl<T> RwLock<T> {
     }
 }
 
-mod shards;
-
-use self::shards::Shards;
 use super::meta_index::{HashMap, Indexes};
+use super::shards::Shards;
 
 use super::unique::{UniqueEntry, unique_entries};
 use super::{Commit, ImportMode, ImportOutcome, ImportedResource, ResourceStore, StoredRevision};
@@ -64,7 +62,7 @@ pub struct MemoryStore {
 /// mostly cache misses).
 struct ModelTable {
     descriptor: &'static ResourceDescriptor,
-    resources: Shards<Stored>,
+    resources: Shards<String, Stored>,
     /// Unique index path → canonical key of the value (`unique::canonical_key`, shared with
     /// every other backend, so `1` and `1.0` conflict) → the non-deleted resource holding it.
     unique: UniqueMap,
