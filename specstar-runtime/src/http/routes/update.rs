@@ -69,24 +69,24 @@ async fn replace(
     RawBody(raw): RawBody,
 ) -> axum::response::Result<Json<RevisionInfo>> {
     let model = caller.on(&model);
+    let requested = mode(&qs);
     // The common case, a plain update with valid data, skips the `Value` in between; anything
-    // else takes the path below, which reports the errors.
-    if let Ok((Mode::Update, _)) = mode(&qs)
+    // else takes the path below, which reports the errors (a body that is not JSON first).
+    if let Ok((Mode::Update, _)) = requested
         && let Some(data) = model.decode_json(&raw)
     {
         return Ok(Json(model.update_decoded(&id, data).await?));
     }
     let JsonBody(body) = JsonBody::parse(&raw)?;
-    Ok(replace_value(&model, &id, &qs, body).await?)
+    Ok(replace_value(&model, &id, requested?, body).await?)
 }
 
 async fn replace_value(
     model: &ModelHandle,
     id: &str,
-    qs: &QueryString,
+    (mode, status): (Mode, Option<RevisionStatus>),
     body: Option<Value>,
 ) -> Result<Json<RevisionInfo>> {
-    let (mode, status) = mode(qs)?;
     let info = match mode {
         Mode::Update => {
             let data = require_object(model.name(), body)?;

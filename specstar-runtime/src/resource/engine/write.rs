@@ -22,26 +22,26 @@ impl ModelHandle {
     /// constraint refused it), `UniqueViolation`, plus the pipeline errors (`PermissionDenied`,
     /// `MissingContext`, a before-handler's error).
     pub async fn create(&self, data: Value) -> Result<RevisionInfo> {
-        let action = Action::Create;
-        let ctx = self.begin(action, Parts::default().input(&data)).await?;
-        // The input is kept for the `after` events only when a handler will see them.
+        // The input is copied for the events only when a handler will see them.
         let input = self.observed().then(|| data.clone());
-        let result = self.create_inner(&ctx, Input::Value(data)).await;
-        let parts = match &input {
-            Some(input) => Parts::default().input(input),
-            None => Parts::default(),
-        };
-        self.finish(action, &ctx, parts, result)
-            .await
-            .map(|w| w.info)
+        self.create_from(Input::Value(data), input.as_ref()).await
     }
 
     /// [`create`](Self::create) with data from [`decode_json`](Self::decode_json).
     pub(crate) async fn create_decoded(&self, data: Decoded) -> Result<RevisionInfo> {
+        self.create_from(Input::Prepared(data.0), None).await
+    }
+
+    /// The pipeline of a create; `input` is what the events show as its input.
+    async fn create_from(&self, data: Input, input: Option<&Value>) -> Result<RevisionInfo> {
         let action = Action::Create;
-        let ctx = self.begin(action, Parts::default()).await?;
-        let result = self.create_inner(&ctx, Input::Prepared(data.0)).await;
-        self.finish(action, &ctx, Parts::default(), result)
+        let parts = Parts {
+            input,
+            ..Parts::default()
+        };
+        let ctx = self.begin(action, parts).await?;
+        let result = self.create_inner(&ctx, data).await;
+        self.finish(action, &ctx, parts, result)
             .await
             .map(|w| w.info)
     }
@@ -120,30 +120,34 @@ impl ModelHandle {
     /// Errors: `NotFound`, `Deleted`, `Validation`, `UniqueViolation`, `Conflict` (only after
     /// 100 lost races), plus the pipeline errors.
     pub async fn update(&self, id: &str, data: Value) -> Result<RevisionInfo> {
-        let action = Action::Update;
-        let ctx = self.begin(action, Parts::id(id).input(&data)).await?;
-        // The input is kept for the `after` events only when a handler will see them.
+        // The input is copied for the events only when a handler will see them.
         let input = self.observed().then(|| data.clone());
-        let result = self
-            .write_new_revision(&ctx, id, NewData::Given(Input::Value(data)))
-            .await;
-        let parts = match &input {
-            Some(input) => Parts::id(id).input(input),
-            None => Parts::id(id),
-        };
-        self.finish(action, &ctx, parts, result)
+        self.update_from(id, Input::Value(data), input.as_ref())
             .await
-            .map(|w| w.info)
     }
 
     /// [`update`](Self::update) with data from [`decode_json`](Self::decode_json).
     pub(crate) async fn update_decoded(&self, id: &str, data: Decoded) -> Result<RevisionInfo> {
+        self.update_from(id, Input::Prepared(data.0), None).await
+    }
+
+    /// The pipeline of an update; `input` is what the events show as its input.
+    async fn update_from(
+        &self,
+        id: &str,
+        data: Input,
+        input: Option<&Value>,
+    ) -> Result<RevisionInfo> {
         let action = Action::Update;
-        let ctx = self.begin(action, Parts::id(id)).await?;
+        let parts = Parts {
+            input,
+            ..Parts::id(id)
+        };
+        let ctx = self.begin(action, parts).await?;
         let result = self
-            .write_new_revision(&ctx, id, NewData::Given(Input::Prepared(data.0)))
+            .write_new_revision(&ctx, id, NewData::Given(data))
             .await;
-        self.finish(action, &ctx, Parts::id(id), result)
+        self.finish(action, &ctx, parts, result)
             .await
             .map(|w| w.info)
     }
